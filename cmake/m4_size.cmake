@@ -1,0 +1,16 @@
+# Print the Cortex-M4 .text size of rpmsg + vring (the figure issue #2
+# tracks) and write it to core-m4-size.txt for the size test.
+set(total 0)
+foreach(m vring rpmsg)
+  execute_process(COMMAND ${SIZE} -A ${DIR}/${m}.o OUTPUT_VARIABLE out)
+  set(text 0)
+  string(REGEX MATCHALL "\n\\.text[^\n]*" lines "${out}")
+  foreach(l ${lines})
+    string(REGEX MATCH "[ \t]+([0-9]+)[ \t]+" _ "${l}")
+    math(EXPR text "${text} + ${CMAKE_MATCH_1}")
+  endforeach()
+  message(STATUS "Cortex-M4 -Os .text ${m}: ${text} bytes")
+  math(EXPR total "${total} + ${text}")
+endforeach()
+message(STATUS "Cortex-M4 -Os .text rpmsg+vring: ${total} bytes (goal <= 4096)")
+file(WRITE ${DIR}/core-m4-size.txt "${total}\n")
