@@ -1,0 +1,164 @@
+/*
+ * bench_proto.c - the seed benchmark's wire protocol: test headers, the
+ * payload pattern, the responder the firmware runs and the ack the host
+ * checks.
+ *
+ * The responder is the seed's VIRT_UART0_RxCpltCallback without its
+ * logging (the logging was what the seed really measured), extended so a
+ * test can exceed the 16-bit length field.  Everything the peer sends is
+ * untrusted: a header is read only from bytes that are there, and a header
+ * that cannot describe a real test leaves the responder idle.
+ *
+ * Fields are assembled byte by byte: messages arrive at any alignment, so
+ * unlike the seed the buffer is never cast to a struct.  A zeroed
+ * struct amp_bench_resp is an idle responder.
+ */
+#include <ampkit/bench_proto.h>
+
+/* Offsets inside a header (see bench_proto.h). */
+#define HDR_PREAMBLE 0u
+#define HDR_LENGTH 2u
+#define HDR_CRC 4u
+#define HDR_EXT_TOTAL 6u
+
+static uint16_t get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (uint16_t)p[1] << 8);
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+/*
+ * A total that fits the 16-bit field gets the seed's 6-byte header, so an
+ * unmodified seed responder can still answer it.  Larger tests put 0 in
+ * that field (no seed test can be 0 bytes long: its header alone is 6) and
+ * the real total after the CRC.  A total smaller than the header is written
+ * as asked; the responder ignores such a header, which lets tests build
+ * malformed input with the same function.
+ */
+uint32_t amp_bench_hdr_write(uint8_t *out, uint32_t total, uint16_t crc)
+{
+	put_le16(out + HDR_PREAMBLE, AMP_BENCH_PREAMBLE);
+	put_le16(out + HDR_CRC, crc);
+	if (total <= AMP_BENCH_STD_MAX) {
+		put_le16(out + HDR_LENGTH, (uint16_t)total);
+		return AMP_BENCH_HDR_SIZE;
+	}
+	put_le16(out + HDR_LENGTH, 0);
+	put_le32(out + HDR_EXT_TOTAL, total);
+	return AMP_BENCH_EXT_HDR_SIZE;
+}
+
+/* The byte at stream offset i is (i & 0xFF); the uint8_t counter wraps at
+ * exactly that point, so no masking per byte. */
+void amp_bench_pattern(uint8_t *buf, uint32_t off, uint32_t len)
+{
+	uint8_t v = (uint8_t)off;
+
+	while (len--)
+		*buf++ = v++;
+}
+
+/*
+ * Latch a test if msg starts with a header that describes one.  The whole
+ * header must be inside this message, as it is on every transport the
+ * seed used: the sender writes it first, in one piece.  Returns false,
+ * leaving r idle, for anything else.
+ */
+static bool resp_latch(struct amp_bench_resp *r, const uint8_t *m, uint32_t len)
+{
+	uint32_t total, hdr, ack_size;
+
+	if (len < AMP_BENCH_HDR_SIZE ||
+	    get_le16(m + HDR_PREAMBLE) != AMP_BENCH_PREAMBLE)
+		return false;
+
+	total = get_le16(m + HDR_LENGTH);
+	hdr = AMP_BENCH_HDR_SIZE;
+	ack_size = 2;
+	if (total == 0) {
+		if (len < AMP_BENCH_EXT_HDR_SIZE)
+			return false;
+		/*
+		 * An extended header is answered with a 4-byte ack even when
+		 * its total would fit 16 bits: the header's shape, not the
+		 * number, tells the sender which ack to wait for.
+		 */
+		total = get_le32(m + HDR_EXT_TOTAL);
+		hdr = AMP_BENCH_EXT_HDR_SIZE;
+		ack_size = 4;
+	}
+	/* The count includes the header, so a shorter test cannot exist. */
+	if (total < hdr)
+		return false;
+
+	r->expected = total;
+	r->count = 0;
+	r->ack_size = ack_size;
+	return true;
+}
+
+/*
+ * While a test runs every message counts whole, preamble or not: the
+ * payload pattern never holds CD AB (consecutive bytes differ by one), so
+ * a preamble mid-test would be the sender's bug, and the seed counted it
+ * too.  Bytes past `expected` in the final message are counted and
+ * reported rather than carried into a next test: the ack then shows the
+ * sender exactly how much arrived.
+ */
+uint32_t amp_bench_resp_feed(struct amp_bench_resp *r, const void *msg,
+			     uint32_t len, uint8_t ack[4])
+{
+	uint32_t size, count;
+
+	if (r->expected == 0 && !resp_latch(r, msg, len))
+		return 0;
+
+	/* Saturate rather than wrap: a wrapped count could match by chance. */
+	r->count = len > UINT32_MAX - r->count ? UINT32_MAX : r->count + len;
+	if (r->count < r->expected)
+		return 0;
+
+	count = r->count;
+	size = r->ack_size;
+	if (size == 2)
+		put_le16(ack, count > 0xFFFFu ? 0xFFFFu : (uint16_t)count);
+	else
+		put_le32(ack, count);
+
+	r->expected = 0;
+	r->count = 0;
+	return size;
+}
+
+/* Only the two ack sizes the responder can produce are well formed. */
+int64_t amp_bench_ack_parse(const void *ack, uint32_t len)
+{
+	const uint8_t *p = ack;
+
+	if (!p)
+		return -1;
+	if (len == 2)
+		return get_le16(p);
+	if (len == 4)
+		return get_le32(p);
+	return -1;
+}
