@@ -24,6 +24,10 @@ CTEST_JOBS ?= 2
 
 FORMAT_DIRS := include core port host firmware tools bench tests
 
+# CMake's own makefiles run under this one; keep their output as terse as
+# when they run alone.
+MAKEFLAGS += --no-print-directory
+
 .PHONY: all build bench test test-asan size format clean
 
 all: build
@@ -36,28 +40,29 @@ build:
 
 bench:
 	scripts/deps.sh bench
-	$(MAKE) --no-print-directory build
-	./$(BUILD)/tools/ampkit bench --json $(BUILD)/bench.json \
+	$(MAKE) build
+	$(BUILD)/tools/ampkit bench --json $(BUILD)/bench.json \
 		--svg $(BUILD)/bench.svg
 
 test:
 	scripts/deps.sh test
-	$(MAKE) --no-print-directory build
-	$(CTEST) --test-dir $(BUILD) --output-on-failure -j$(CTEST_JOBS)
-	$(MAKE) --no-print-directory test-asan
+	$(MAKE) build
+	$(CTEST) --test-dir $(BUILD) --output-on-failure --no-tests=error \
+		-j$(CTEST_JOBS)
+	$(MAKE) test-asan
 
 test-asan:
-	CC=$(ASAN_CC) $(CMAKE) -S . -B $(ASAN_BUILD) -DAMP_SANITIZE=ON \
-		$(CMAKE_ARGS)
+	CC=$(ASAN_CC) $(CMAKE) -S . -B $(ASAN_BUILD) -DAMP_SANITIZE=ON $(CMAKE_ARGS)
 	$(CMAKE) --build $(ASAN_BUILD) -j$(JOBS)
-	UBSAN_OPTIONS=print_stacktrace=1 \
-		$(CTEST) --test-dir $(ASAN_BUILD) --output-on-failure -j$(CTEST_JOBS)
+	UBSAN_OPTIONS=print_stacktrace=1 $(CTEST) --test-dir $(ASAN_BUILD) \
+		--output-on-failure --no-tests=error -j$(CTEST_JOBS)
 
 size:
 	$(CMAKE) -S . -B $(BUILD) $(CMAKE_ARGS)
 	@if command -v arm-none-eabi-gcc >/dev/null && \
 		command -v arm-none-eabi-size >/dev/null; then \
 		$(CMAKE) --build $(BUILD) --target core_m4_size && \
+		echo "Cortex-M4 -Os, per object:" && \
 		arm-none-eabi-size $(BUILD)/core/m4/*.o; \
 	else \
 		echo "make size: arm-none-eabi-gcc not found; install it with:"; \

@@ -12,7 +12,9 @@ if(TOOLCHAIN_MISSING)
     "(then re-run cmake)")
 endif()
 if(NOT SIZE_FILE OR NOT LIMIT)
-  message(FATAL_ERROR "core_m4_size: usage: cmake -DSIZE_FILE=... -DLIMIT=... -P ${CMAKE_CURRENT_LIST_FILE}")
+  message(FATAL_ERROR
+    "core_m4_size: usage: cmake -DSIZE_FILE=<file> -DLIMIT=<bytes> -P "
+    "${CMAKE_CURRENT_LIST_FILE}")
 endif()
 if(NOT EXISTS "${SIZE_FILE}")
   message(FATAL_ERROR
@@ -23,11 +25,13 @@ endif()
 file(READ "${SIZE_FILE}" text)
 string(STRIP "${text}" text)
 if(NOT text MATCHES "^[0-9]+$")
-  message(FATAL_ERROR "core_m4_size: ${SIZE_FILE} holds '${text}', not a byte count")
+  message(FATAL_ERROR
+    "core_m4_size: ${SIZE_FILE} holds '${text}', not a byte count")
 endif()
 if(text GREATER LIMIT)
   message(FATAL_ERROR
     "core_m4_size: rpmsg+vring .text is ${text} bytes on Cortex-M4 -Os, "
     "over the ${LIMIT}-byte budget")
 endif()
-message(STATUS "core_m4_size: rpmsg+vring .text ${text} bytes (budget ${LIMIT})")
+message(STATUS
+  "core_m4_size: rpmsg+vring .text ${text} bytes (budget ${LIMIT})")
