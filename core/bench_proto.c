@@ -117,12 +117,14 @@ static bool resp_latch(struct amp_bench_resp *r, const uint8_t *m, uint32_t len)
 }
 
 /*
- * While a test runs every message counts whole, preamble or not: the
+ * While a test runs every message counts whole, preamble or not.  The
+ * seed re-read the length from any message starting with the preamble;
+ * latching only when idle keeps a test's total from changing halfway.  The
  * payload pattern never holds CD AB (consecutive bytes differ by one), so
- * a preamble mid-test would be the sender's bug, and the seed counted it
- * too.  Bytes past `expected` in the final message are counted and
- * reported rather than carried into a next test: the ack then shows the
- * sender exactly how much arrived.
+ * a preamble mid-test is the sender's bug and is simply counted.  Bytes
+ * past `expected` in the final message are counted and reported rather
+ * than carried into a next test: the ack then shows the sender how much
+ * arrived, as far as the ack's width allows.
  */
 uint32_t amp_bench_resp_feed(struct amp_bench_resp *r, const void *msg,
 			     uint32_t len, uint8_t ack[4])
