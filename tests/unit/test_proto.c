@@ -356,7 +356,8 @@ static void resp_bad_headers(void **state)
 	assert_int_equal(amp_bench_ack_parse(ack, 2), 512);
 }
 
-/* Mid-test, a message that looks like a header is payload, as in the seed. */
+/* Mid-test, a message that looks like a header is payload: the test's total
+ * cannot change halfway (the seed re-latched here). */
 static void resp_preamble_mid_test(void **state)
 {
 	uint8_t hdr[10], fake[10], ack[4] = { 0 };
