@@ -62,14 +62,16 @@ struct amp_rpmsg_ept;
  * the callback calls amp_rpmsg_hold(). */
 typedef void (*amp_rpmsg_cb)(struct amp_rpmsg_ept *ept, void *data,
 			     uint32_t len, uint32_t src);
-/* The peer announced (created) or withdrew (destroyed) a channel that no
- * local endpoint was waiting for. */
+/* The peer announced (flags AMP_RPMSG_NS_CREATE) or withdrew
+ * (AMP_RPMSG_NS_DESTROY) channel `name` at `addr`.  Called for every name
+ * service message, after a local endpoint of that name was bound or
+ * unbound. */
 typedef void (*amp_rpmsg_ns_cb)(struct amp_rpmsg_dev *dev, const char *name,
 				uint32_t addr, uint32_t flags);
 
 struct amp_rpmsg_ept {
 	char name[AMP_RPMSG_NAME_SIZE];
-	uint32_t addr;      /* local */
+	uint32_t addr;	    /* local */
 	uint32_t dest_addr; /* peer, or AMP_RPMSG_ADDR_ANY */
 	amp_rpmsg_cb cb;
 	/* The peer destroyed the channel this endpoint was bound to. */
@@ -77,32 +79,36 @@ struct amp_rpmsg_ept {
 	void *priv;
 	struct amp_rpmsg_dev *dev;
 	struct amp_rpmsg_ept *next;
+	uint8_t announced; /* we sent NS create for it */
 };
 
 struct amp_rpmsg_cfg {
-	uint32_t buf_size;        /* host: bytes per buffer incl. header */
-	uint32_t buf_count;       /* host: buffers per direction; 0 = ring num */
-	uint64_t pool_pa;         /* host: where the 2*buf_count buffers go */
-	uint32_t features;        /* host: features it offers (AMP_RPMSG_F_*) */
+	uint32_t buf_size;  /* host: bytes per buffer incl. header */
+	uint32_t buf_count; /* host: buffers per direction; 0 = ring num */
+	uint64_t pool_pa;   /* host: where the 2*buf_count buffers go */
+	uint32_t features;  /* host: features it offers (AMP_RPMSG_F_*) */
 	uint64_t send_timeout_ns; /* default deadline of amp_rpmsg_send() */
 	amp_rpmsg_ns_cb ns_cb;
 	void *priv;
 };
 
 /* Feature bits the core implements (VIRTIO_RPMSG_F_NS, EVENT_IDX). */
-#define AMP_RPMSG_FEATURES \
+#define AMP_RPMSG_FEATURES                                                     \
 	((1u << AMP_VIRTIO_RPMSG_F_NS) | (1u << AMP_VIRTIO_RING_F_EVENT_IDX))
 
 struct amp_rpmsg_stats {
-	uint32_t rx;          /* messages delivered to an endpoint */
-	uint32_t tx;          /* messages sent */
-	uint32_t dropped;     /* well-formed, but no endpoint at dst */
-	uint32_t bad;         /* malformed or lying peer, dropped */
-	uint32_t tx_waits;    /* sends that had to wait for a buffer */
+	uint32_t rx;	   /* messages delivered to an endpoint */
+	uint32_t tx;	   /* messages sent */
+	uint32_t dropped;  /* well-formed, but no endpoint at dst */
+	uint32_t bad;	   /* malformed or lying peer, dropped */
+	uint32_t tx_waits; /* sends that had to wait for a buffer */
 };
 
+/* A buffer lent to the application: a held rx buffer, a borrowed tx
+ * buffer, or a tx buffer given back unsent (kept for the next send). */
 struct amp_rpmsg_loan {
-	void *hdr; /* NULL: slot free */
+	struct amp_rpmsg_hdr *hdr; /* NULL: slot free */
+	uint32_t cap;		   /* payload capacity */
 	uint16_t id;
 	uint8_t kind;
 };
@@ -112,12 +118,16 @@ struct amp_rpmsg_dev {
 	struct amp_region shm;
 	struct amp_port *port;
 	uint8_t role;
-	uint8_t ns;         /* name service negotiated */
-	uint8_t dispatching;
-	uint32_t buf_size;  /* host: pool buffer size */
+	uint8_t ns;	     /* name service negotiated */
+	uint8_t dispatching; /* inside an endpoint callback */
+	uint8_t cur_held;    /* the callback held the current message */
+	uint8_t nspare;	     /* tx buffers given back unsent */
+	struct amp_rpmsg_hdr *cur_hdr; /* message being delivered */
+	uint16_t cur_id;
+	uint32_t buf_size;  /* pool buffer size (remote: learned from descs) */
 	uint32_t buf_count; /* host: buffers per direction */
 	uint32_t next_tx;   /* host: tx buffers never used yet start here */
-	uint8_t *pool;      /* host: va of the pool */
+	uint8_t *pool;	    /* host: va of the pool */
 	uint64_t send_timeout_ns;
 	amp_rpmsg_ns_cb ns_cb;
 	void *priv;
@@ -169,8 +179,8 @@ static inline int amp_rpmsg_send(struct amp_rpmsg_ept *ept, const void *data,
 		amp_port_deadline(dev->port, dev->send_timeout_ns));
 }
 
-static inline int amp_rpmsg_trysend(struct amp_rpmsg_ept *ept,
-				    const void *data, uint32_t len)
+static inline int amp_rpmsg_trysend(struct amp_rpmsg_ept *ept, const void *data,
+				    uint32_t len)
 {
 	return amp_rpmsg_send_deadline(ept, AMP_RPMSG_ADDR_ANY, data, len,
 				       AMP_DEADLINE_NOW);

@@ -31,27 +31,30 @@ struct amp_vring_desc {
 	uint32_t len;
 	uint16_t flags;
 	uint16_t next;
-} AMP_PACKED;
+};
 
 struct amp_vring_avail {
 	uint16_t flags;
 	uint16_t idx;
 	uint16_t ring[]; /* num entries, then u16 used_event */
-} AMP_PACKED;
+};
 
 struct amp_vring_used_elem {
 	uint32_t id;
 	uint32_t len;
-} AMP_PACKED;
+};
 
 struct amp_vring_used {
 	uint16_t flags;
 	uint16_t idx;
-	struct amp_vring_used_elem ring[]; /* num entries, then u16 avail_event */
-} AMP_PACKED;
+	struct amp_vring_used_elem
+		ring[]; /* num entries, then u16 avail_event */
+};
 
 AMP_STATIC_ASSERT(sizeof(struct amp_vring_desc) == 16, "vring desc");
 AMP_STATIC_ASSERT(sizeof(struct amp_vring_used_elem) == 8, "used elem");
+AMP_STATIC_ASSERT(offsetof(struct amp_vring_used, ring) == 4, "used ring");
+AMP_STATIC_ASSERT(offsetof(struct amp_vring_avail, ring) == 4, "avail ring");
 
 /* Bytes of a ring of `num` entries whose used part starts `align`-aligned. */
 static inline size_t amp_vring_size(uint32_t num, uint32_t align)
@@ -82,6 +85,7 @@ struct amp_vq {
 	/* descriptors currently owned by the other side (driver view) or
 	 * taken by us and not yet returned (device view) */
 	uint16_t outstanding;
+	uint8_t notify_on; /* we asked the peer for notifications */
 	uint32_t notifyid;
 	uint32_t errors; /* bad entries seen from the peer */
 	uint32_t owned[AMP_VQ_MAX_NUM / 32];
@@ -115,8 +119,8 @@ int amp_vq_dev_return(struct amp_vq *vq, uint16_t id, uint32_t len);
 /* Something for us to take: used entries (driver) or offers (device). */
 static inline bool amp_vq_pending(const struct amp_vq *vq)
 {
-	const uint16_t *idx = vq->role == AMP_VQ_DRIVER ? &vq->used->idx
-							: &vq->avail->idx;
+	const uint16_t *idx =
+		vq->role == AMP_VQ_DRIVER ? &vq->used->idx : &vq->avail->idx;
 
 	return AMP_LOAD(idx) != vq->tail;
 }
