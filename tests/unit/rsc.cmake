@@ -1,0 +1,6 @@
+# tests/unit/rsc.cmake - unit tests for the firmware-facing formats: the
+# resource table (core/rsc_table.c), ELF images (core/elf.c), and the
+# byte-exact wire layout the headers promise (Linux/OpenAMP compatibility).
+amp_add_test(test_rsc_table ${CMAKE_CURRENT_LIST_DIR}/test_rsc_table.c
+             LABELS unit)
+amp_add_test(test_wire ${CMAKE_CURRENT_LIST_DIR}/test_wire.c LABELS unit)
