@@ -3,4 +3,5 @@
 # byte-exact wire layout the headers promise (Linux/OpenAMP compatibility).
 amp_add_test(test_rsc_table ${CMAKE_CURRENT_LIST_DIR}/test_rsc_table.c
              LABELS unit)
+amp_add_test(test_elf ${CMAKE_CURRENT_LIST_DIR}/test_elf.c LABELS unit)
 amp_add_test(test_wire ${CMAKE_CURRENT_LIST_DIR}/test_wire.c LABELS unit)
