@@ -92,13 +92,18 @@ int amp_vq_drv_offer(struct amp_vq *vq, uint16_t id, uint32_t len)
 int amp_vq_drv_take_used(struct amp_vq *vq, uint32_t *len)
 {
 	const volatile struct amp_vring_used_elem *e;
-	uint16_t n = AMP_LOAD_ACQUIRE(&vq->used->idx) - vq->tail;
+	uint16_t n;
 	uint32_t id;
 
+	if (vq->seen == vq->tail)
+		vq->seen = AMP_LOAD_ACQUIRE(&vq->used->idx);
+	n = vq->seen - vq->tail;
 	if (n == 0)
 		return -AMP_EAGAIN;
 	if (n > vq->outstanding) {
-		/* More used than we ever offered: the index is a lie. */
+		/* More used than we ever offered: the index is a lie.
+		 * Forget it, so the next call looks again. */
+		vq->seen = vq->tail;
 		vq->errors++;
 		return -AMP_EOVERFLOW;
 	}
@@ -117,12 +122,15 @@ int amp_vq_drv_take_used(struct amp_vq *vq, uint32_t *len)
 int amp_vq_dev_take_avail(struct amp_vq *vq, uint64_t *addr, uint32_t *len)
 {
 	const volatile struct amp_vring_desc *d;
-	uint16_t n = AMP_LOAD_ACQUIRE(&vq->avail->idx) - vq->tail;
-	uint16_t id, flags;
+	uint16_t n, id, flags;
 
+	if (vq->seen == vq->tail)
+		vq->seen = AMP_LOAD_ACQUIRE(&vq->avail->idx);
+	n = vq->seen - vq->tail;
 	if (n == 0)
 		return -AMP_EAGAIN;
 	if (n > vq->num - vq->outstanding) {
+		vq->seen = vq->tail;
 		vq->errors++;
 		return -AMP_EOVERFLOW;
 	}

@@ -80,6 +80,9 @@ struct amp_vq {
 	uint16_t head;
 	/* driver: used idx consumed so far; device: avail idx consumed */
 	uint16_t tail;
+	/* the peer's index as last loaded: entries up to it are visible
+	 * without touching the peer's cache line again */
+	uint16_t seen;
 	/* our published idx at the last kick decision (EVENT_IDX) */
 	uint16_t kicked;
 	/* descriptors currently owned by the other side (driver view) or
