@@ -15,7 +15,11 @@
 enum { LOAN_RX = 1, LOAN_TX, LOAN_SPARE };
 enum { WANT_RX = 1, WANT_TX = 2 };
 
-#define IS_HOST(dev) ((dev)->role == AMP_RPMSG_HOST)
+/* Constant when only one role is compiled in (AMP_RPMSG_ROLES), so the
+ * other role's code disappears. */
+#define IS_HOST(dev)                                                           \
+	(AMP_RPMSG_ROLES == 1 ||                                               \
+	 (AMP_RPMSG_ROLES == 3 && (dev)->role == AMP_RPMSG_HOST))
 
 static void name_copy(char dst[AMP_RPMSG_NAME_SIZE], const char *src)
 {
@@ -53,33 +57,40 @@ static void kick(struct amp_rpmsg_dev *dev, struct amp_vq *vq)
 
 /* ---- buffers: the only role-specific code ---- */
 
-/* One received message: its descriptor id, header and length.  Bad
+/* Take a buffer from vq: the host takes its own buffer back from the used
+ * ring (slot `base` + id of its pool, so no address is read from shared
+ * memory), the remote takes an offered one and checks its address.  Bad
  * entries are counted and skipped.  -AMP_EAGAIN when there is none. */
-static int rx_take(struct amp_rpmsg_dev *dev, struct amp_rpmsg_hdr **hdr,
-		   uint32_t *len)
+static int take(struct amp_rpmsg_dev *dev, struct amp_vq *vq, uint32_t base,
+		struct amp_rpmsg_hdr **hdr, uint32_t *len)
 {
 	for (;;) {
 		uint64_t pa;
 		int id;
 
 		if (IS_HOST(dev)) {
-			id = amp_vq_drv_take_used(&dev->rvq, len);
-			if (id >= 0 && *len <= dev->buf_size) {
+			id = amp_vq_drv_take_used(vq, len);
+			if (id >= 0) {
+				if (*len > dev->buf_size)
+					*len = 0; /* a lie: deliver() drops it
+						   */
 				*hdr = (struct amp_rpmsg_hdr
 						*)(dev->pool +
-						   (size_t)id * dev->buf_size);
+						   (size_t)(base +
+							    (uint32_t)id) *
+							   dev->buf_size);
 				return id;
 			}
-			if (id >= 0) /* longer than the buffer: a lie */
-				amp_vq_drv_offer(&dev->rvq, (uint16_t)id,
-						 dev->buf_size);
 		} else {
-			id = amp_vq_dev_take_avail(&dev->rvq, &pa, len);
+			id = amp_vq_dev_take_avail(vq, &pa, len);
 			if (id >= 0) {
-				*hdr = amp_region_pa_to_va(&dev->shm, pa, *len);
+				*hdr = *len > AMP_RPMSG_HDR_SIZE
+					       ? amp_region_pa_to_va(&dev->shm,
+								     pa, *len)
+					       : NULL;
 				if (*hdr)
 					return id;
-				amp_vq_dev_return(&dev->rvq, (uint16_t)id, 0);
+				amp_vq_dev_return(vq, (uint16_t)id, 0);
 			}
 		}
 		if (id == -AMP_EAGAIN || id == -AMP_EOVERFLOW)
@@ -112,53 +123,31 @@ static struct amp_rpmsg_loan *loan_find(struct amp_rpmsg_dev *dev,
 static int tx_take(struct amp_rpmsg_dev *dev, struct amp_rpmsg_hdr **hdr,
 		   uint32_t *cap)
 {
+	uint32_t len = dev->buf_size;
+	int id;
+
 	if (dev->nspare) {
 		struct amp_rpmsg_loan *l = loan_find(dev, NULL, LOAN_SPARE);
-		int id = l->id;
 
 		*hdr = l->hdr;
 		*cap = l->cap;
 		l->kind = 0;
 		dev->nspare--;
-		return id;
+		return l->id;
 	}
-	for (;;) {
-		uint32_t len;
-		uint64_t pa;
-		int id;
-
-		if (IS_HOST(dev)) {
-			if (dev->next_tx < dev->buf_count)
-				id = (int)dev->next_tx++;
-			else
-				id = amp_vq_drv_take_used(&dev->svq, &len);
-			if (id >= 0) {
-				*hdr = (struct amp_rpmsg_hdr
-						*)(dev->pool +
-						   (size_t)(dev->buf_count +
-							    id) *
-							   dev->buf_size);
-				*cap = payload_cap(dev->buf_size);
-				return id;
-			}
-		} else {
-			id = amp_vq_dev_take_avail(&dev->svq, &pa, &len);
-			if (id >= 0) {
-				*hdr = len > AMP_RPMSG_HDR_SIZE
-					       ? amp_region_pa_to_va(&dev->shm,
-								     pa, len)
-					       : NULL;
-				if (*hdr) {
-					*cap = payload_cap(len);
-					return id;
-				}
-				amp_vq_dev_return(&dev->svq, (uint16_t)id, 0);
-			}
-		}
-		if (id == -AMP_EAGAIN || id == -AMP_EOVERFLOW)
+	if (IS_HOST(dev) && dev->next_tx < dev->buf_count) {
+		id = (int)dev->next_tx++;
+		*hdr = (struct amp_rpmsg_hdr *)(dev->pool +
+						(size_t)(dev->buf_count +
+							 (uint32_t)id) *
+							dev->buf_size);
+	} else {
+		id = take(dev, &dev->svq, dev->buf_count, hdr, &len);
+		if (id < 0)
 			return -AMP_EAGAIN;
-		dev->stats.bad++;
 	}
+	*cap = payload_cap(IS_HOST(dev) ? dev->buf_size : len);
+	return id;
 }
 
 static void tx_give(struct amp_rpmsg_dev *dev, uint16_t id, uint32_t len)
@@ -415,7 +404,8 @@ static int host_init(struct amp_rpmsg_dev *dev, struct amp_fw_rsc_vdev *vdev,
 	uint32_t count = cfg->buf_count ? cfg->buf_count : n;
 	uint32_t bs = cfg->buf_size;
 
-	if (count > n || bs <= AMP_RPMSG_HDR_SIZE || bs & 3)
+	if (count > n || bs <= AMP_RPMSG_HDR_SIZE || bs & 3 ||
+	    (uint64_t)2 * count * bs > UINT32_MAX)
 		return -AMP_EINVAL;
 	dev->pool = amp_region_pa_to_va(&dev->shm, cfg->pool_pa,
 					(uint64_t)2 * count * bs);
@@ -423,14 +413,14 @@ static int host_init(struct amp_rpmsg_dev *dev, struct amp_fw_rsc_vdev *vdev,
 		return -AMP_EFAULT;
 	dev->buf_size = bs;
 	dev->buf_count = count;
-	for (uint32_t i = 0; i < count; i++) {
-		uint64_t rx = cfg->pool_pa + (uint64_t)i * bs;
+	for (uint32_t i = 0, off = 0; i < count; i++, off += bs) {
+		uint64_t rx = cfg->pool_pa + off;
 
 		amp_vq_drv_set_buf(&dev->rvq, (uint16_t)i, rx, bs,
 				   AMP_VRING_DESC_F_WRITE);
 		amp_vq_drv_offer(&dev->rvq, (uint16_t)i, bs);
-		amp_vq_drv_set_buf(&dev->svq, (uint16_t)i,
-				   rx + (uint64_t)count * bs, 0, 0);
+		amp_vq_drv_set_buf(&dev->svq, (uint16_t)i, rx + count * bs, 0,
+				   0);
 	}
 	(void)vdev;
 	return 0;
@@ -446,6 +436,8 @@ int amp_rpmsg_init(struct amp_rpmsg_dev *dev, enum amp_rpmsg_role role,
 	bool eidx;
 	int r;
 
+	if (!(AMP_RPMSG_ROLES & (1u << role)))
+		return -AMP_ENOTSUP;
 	if (!cfg) {
 		amp_rpmsg_cfg_default(&defaults);
 		cfg = &defaults;
@@ -460,7 +452,7 @@ int amp_rpmsg_init(struct amp_rpmsg_dev *dev, enum amp_rpmsg_role role,
 
 	if (v->id != AMP_VIRTIO_ID_RPMSG || v->num_of_vrings < 2)
 		return -AMP_EINVAL;
-	if (role == AMP_RPMSG_HOST) {
+	if (IS_HOST(dev)) {
 		features = v->dfeatures & cfg->features & AMP_RPMSG_FEATURES;
 		v->gfeatures = features;
 	} else {
@@ -470,16 +462,15 @@ int amp_rpmsg_init(struct amp_rpmsg_dev *dev, enum amp_rpmsg_role role,
 	eidx = !!(features & (1u << AMP_VIRTIO_RING_F_EVENT_IDX));
 
 	/* Host: receive on vring0, send on vring1; the remote the reverse. */
-	r = vq_attach(dev, &dev->rvq, &v->vring[role == AMP_RPMSG_HOST ? 0 : 1],
-		      eidx);
+	r = vq_attach(dev, &dev->rvq, &v->vring[IS_HOST(dev) ? 0 : 1], eidx);
 	if (!r)
-		r = vq_attach(dev, &dev->svq,
-			      &v->vring[role == AMP_RPMSG_HOST ? 1 : 0], eidx);
-	if (!r && role == AMP_RPMSG_HOST)
+		r = vq_attach(dev, &dev->svq, &v->vring[IS_HOST(dev) ? 1 : 0],
+			      eidx);
+	if (!r && IS_HOST(dev))
 		r = host_init(dev, vdev, cfg);
 	if (r)
 		return r;
-	if (role == AMP_RPMSG_REMOTE) {
+	if (!IS_HOST(dev)) {
 		/* Learn the buffer size from the first rx buffer the host
 		 * offered (OpenAMP does the same); each send still checks
 		 * its own descriptor. */
@@ -500,7 +491,7 @@ int amp_rpmsg_init(struct amp_rpmsg_dev *dev, enum amp_rpmsg_role role,
 	want_notify(dev, WANT_RX | WANT_TX, false);
 	amp_rpmsg_create_ept(&dev->ns_ept, dev, "ns", AMP_RPMSG_NS_ADDR,
 			     AMP_RPMSG_NS_ADDR, ns_rx, NULL);
-	if (role == AMP_RPMSG_HOST)
+	if (IS_HOST(dev))
 		AMP_STORE_RELEASE(&vdev->status,
 				  AMP_VIRTIO_STATUS_ACKNOWLEDGE |
 					  AMP_VIRTIO_STATUS_DRIVER |
@@ -697,7 +688,7 @@ int amp_rpmsg_poll(struct amp_rpmsg_dev *dev)
 	if (dev->dispatching)
 		return 0;
 	dev->dispatching = 1;
-	while ((id = rx_take(dev, &hdr, &len)) >= 0) {
+	while ((id = take(dev, &dev->rvq, 0, &hdr, &len)) >= 0) {
 		n += deliver(dev, (uint16_t)id, hdr, len);
 		/* Let a blocked sender on the other side go on early. */
 		if ((++i & 15) == 0)

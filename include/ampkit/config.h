@@ -39,6 +39,15 @@
 #define AMP_SPIN_NS_DEFAULT 50000u
 #endif
 
+/* RPMsg roles compiled in: bit 0 host, bit 1 remote.  A coprocessor
+ * firmware is only ever the remote and can drop the host's code. */
+#ifndef AMP_RPMSG_ROLES
+#define AMP_RPMSG_ROLES 3u
+#endif
+
+#if AMP_RPMSG_ROLES < 1 || AMP_RPMSG_ROLES > 3
+#error "AMP_RPMSG_ROLES must be 1 (host), 2 (remote) or 3 (both)"
+#endif
 #if AMP_RPMSG_BUF_SIZE_DEFAULT < 32
 #error "AMP_RPMSG_BUF_SIZE_DEFAULT must hold the 16-byte header and a payload"
 #endif
