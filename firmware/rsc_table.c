@@ -1,0 +1,50 @@
+/*
+ * rsc_table.c - the resource table every ampkit firmware carries, in the
+ * ELF section the host looks for (".resource_table").
+ *
+ * Laid out like ST's STM32MP15 M4 firmware: one rpmsg vdev with two
+ * 16-entry vrings whose addresses the host chooses.  It is writable data,
+ * not const: on a real coprocessor this copy is the live table the host
+ * writes DRIVER_OK and vring addresses into.  Flat fields instead of the
+ * rsc_table.h structs, because those end in flexible arrays that C does
+ * not allow inside another struct.
+ */
+#include "ampkit/rpmsg.h"
+#include "ampkit/rsc_table.h"
+
+struct fw_resource_table {
+	uint32_t ver, num, reserved[2];
+	uint32_t offset[1];
+	/* the rpmsg vdev, as struct amp_fw_rsc_vdev */
+	uint32_t type, id, notifyid, dfeatures, gfeatures, config_len;
+	uint8_t status, num_of_vrings, vdev_reserved[2];
+	struct amp_fw_rsc_vdev_vring vring[2];
+} AMP_PACKED;
+
+#define VDEV_AT offsetof(struct fw_resource_table, type)
+
+AMP_STATIC_ASSERT(offsetof(struct fw_resource_table, status) - VDEV_AT ==
+			  offsetof(struct amp_fw_rsc_vdev, status),
+		  "vdev layout");
+AMP_STATIC_ASSERT(offsetof(struct fw_resource_table, vring) - VDEV_AT ==
+			  sizeof(struct amp_fw_rsc_vdev),
+		  "vdev vrings");
+
+#define FW_VRING_NUM 16u
+#define FW_VRING_ALIGN 16u
+
+__attribute__((section(".resource_table"), used))
+struct fw_resource_table amp_fw_resource_table = {
+	.ver = 1,
+	.num = 1,
+	.offset = { VDEV_AT },
+	.type = AMP_RSC_VDEV,
+	.id = AMP_VIRTIO_ID_RPMSG,
+	.notifyid = 0,
+	.dfeatures = AMP_RPMSG_FEATURES,
+	.num_of_vrings = 2,
+	.vring = {
+		{ AMP_FW_RSC_ADDR_ANY, FW_VRING_ALIGN, FW_VRING_NUM, 0, 0 },
+		{ AMP_FW_RSC_ADDR_ANY, FW_VRING_ALIGN, FW_VRING_NUM, 1, 0 },
+	},
+};

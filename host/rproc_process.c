@@ -1,0 +1,324 @@
+/*
+ * rproc_process.c - the posix backend of amp_rproc: the "coprocessor" is
+ * the firmware executable run as a child process over a posix link.
+ *
+ * Launch is fork + execve with everything prepared before the fork (the
+ * host may have threads, so the child only makes async-signal-safe
+ * calls).  The child gets exactly four fds at fixed numbers (3 shm, 4 its
+ * eventfd, 5 the host's eventfd, 6 the liveness pipe's write end) and the
+ * AMPKIT_POSIX_LINK variable naming them; exec failures come back through
+ * a close-on-exec pipe so "cannot execute" is reported by start, not seen
+ * later as a crash.  The child is always reaped with waitpid.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rproc_internal.h"
+
+#define CHILD_FD_SHM 3
+#define CHILD_FD_ERR (CHILD_FD_SHM + 4) /* exec errno, close-on-exec */
+#define CHILD_FD_SCRATCH 16		/* above every fixed number */
+#define STOP_TERM_NS 500000000ull	/* SIGTERM grace, as STM32 */
+
+extern char **environ;
+
+struct process {
+	struct amp_posix_link link;
+	struct amp_posix_port port;
+	pid_t pid;  /* -1: no child to reap */
+	int pidfd;  /* -1 if the kernel has no pidfd_open */
+	int status; /* waitpid status once reaped */
+	int reaped;
+};
+
+static struct process *proc(const struct amp_rproc *rp)
+{
+	return rp->backend;
+}
+
+static int process_prepare(struct amp_rproc *rp, uint64_t size)
+{
+	struct process *p = calloc(1, sizeof(*p));
+	int r;
+
+	if (!p)
+		return amp_rproc_fail(rp, -AMP_ENOMEM, "out of memory");
+	r = amp_posix_link_create(&p->link, size);
+	if (r) {
+		free(p);
+		return amp_rproc_fail(rp, r,
+				      "cannot create %llu bytes of shared "
+				      "memory: %s",
+				      (unsigned long long)size, strerror(-r));
+	}
+	amp_posix_link_port(&p->link, AMP_POSIX_HOST, &p->port, rp->spin_ns);
+	p->pid = -1;
+	p->pidfd = -1;
+	rp->backend = p;
+	rp->shm = p->link.shm.region;
+	rp->port = &p->port.port;
+	return 0;
+}
+
+static void process_unprepare(struct amp_rproc *rp)
+{
+	struct process *p = proc(rp);
+
+	if (!p)
+		return;
+	amp_posix_link_destroy(&p->link);
+	free(p);
+	rp->backend = NULL;
+	rp->port = NULL;
+	rp->shm = (struct amp_region){ 0 };
+}
+
+/* Only async-signal-safe calls from here to execve. */
+static __attribute__((noreturn)) void child_exec(const char *path,
+						 char *const argv[],
+						 char *const envp[],
+						 const int src[4], int errfd)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int tmp[4], e;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	sigaction(SIGTERM, &dfl, NULL);
+	sigaction(SIGPIPE, &dfl, NULL);
+	/* Its own process group: a terminal's ^C goes to the host, which
+	 * then stops the firmware (or PDEATHSIG does). */
+	setpgid(0, 0);
+	/* Move out of the way first, so no source is clobbered by an
+	 * earlier dup2 onto 3..7. */
+	errfd = fcntl(errfd, F_DUPFD_CLOEXEC, CHILD_FD_SCRATCH);
+	for (int i = 0; i < 4; i++)
+		tmp[i] = fcntl(src[i], F_DUPFD, CHILD_FD_SCRATCH);
+	if (errfd < 0)
+		_exit(127);
+	for (int i = 0; i < 4; i++)
+		if (tmp[i] < 0 || dup2(tmp[i], CHILD_FD_SHM + i) < 0)
+			goto fail;
+	if (dup3(errfd, CHILD_FD_ERR, O_CLOEXEC) < 0)
+		goto fail;
+	errfd = CHILD_FD_ERR;
+#ifdef SYS_close_range
+	/* Nothing else of the host's leaks in, even fds it opened without
+	 * O_CLOEXEC. */
+	syscall(SYS_close_range, CHILD_FD_ERR + 1, ~0u, 0);
+#endif
+	execve(path, argv, envp);
+fail:
+	e = errno;
+	if (write(errfd, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* The host's environment without any stale link variable, plus ours. */
+static char **child_env(char *link_var)
+{
+	size_t n = 0, len = strlen(AMP_POSIX_ENV);
+	char **env;
+
+	while (environ && environ[n])
+		n++;
+	env = malloc((n + 2) * sizeof(*env));
+	if (!env)
+		return NULL;
+	n = 0;
+	for (char **e = environ; e && *e; e++)
+		if (strncmp(*e, AMP_POSIX_ENV, len) || (*e)[len] != '=')
+			env[n++] = *e;
+	env[n++] = link_var;
+	env[n] = NULL;
+	return env;
+}
+
+static int reap_now(struct process *p, int flags)
+{
+	int st, r;
+
+	if (p->reaped)
+		return 1;
+	do
+		r = waitpid(p->pid, &st, flags);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return 0;
+	/* ECHILD: someone else reaped it (SIGCHLD ignored); it is gone */
+	p->status = r > 0 ? st : -1;
+	p->reaped = 1;
+	return 1;
+}
+
+static int process_start(struct amp_rproc *rp)
+{
+	struct process *p = proc(rp);
+	struct amp_posix_link *l = &p->link;
+	char link_var[96];
+	char *argv[] = { rp->firmware, NULL };
+	char **envp;
+	int src[4] = { l->shm.fd, l->efd[AMP_POSIX_REMOTE],
+		       l->efd[AMP_POSIX_HOST], l->alive_wr };
+	int errpipe[2], child_errno = 0;
+	ssize_t n;
+	pid_t pid;
+
+	l->ctrl->rsc_offset = rp->rsc_offset;
+	l->ctrl->rsc_size = rp->rsc_size;
+	l->ctrl->spin_ns = rp->spin_ns;
+	snprintf(link_var, sizeof(link_var), "%s=%d,%d,%d,%d,%d", AMP_POSIX_ENV,
+		 CHILD_FD_SHM, CHILD_FD_SHM + 1, CHILD_FD_SHM + 2,
+		 CHILD_FD_SHM + 3, (int)getpid());
+	envp = child_env(link_var);
+	if (!envp)
+		return amp_rproc_fail(rp, -AMP_ENOMEM, "out of memory");
+	if (pipe2(errpipe, O_CLOEXEC) < 0) {
+		int e = errno;
+
+		free(envp);
+		return amp_rproc_fail(rp, -e, "%s: pipe: %s", rp->firmware,
+				      strerror(e));
+	}
+	pid = fork();
+	if (pid == 0)
+		child_exec(rp->firmware, argv, envp, src, errpipe[1]);
+	close(errpipe[1]);
+	free(envp);
+	if (pid < 0) {
+		int e = errno;
+
+		close(errpipe[0]);
+		return amp_rproc_fail(rp, -e, "%s: fork: %s", rp->firmware,
+				      strerror(e));
+	}
+	do
+		n = read(errpipe[0], &child_errno, sizeof(child_errno));
+	while (n < 0 && errno == EINTR);
+	close(errpipe[0]);
+	p->pid = pid;
+	p->reaped = 0;
+	if (n > 0) {
+		reap_now(p, 0);
+		p->pid = -1;
+		return amp_rproc_fail(rp, -child_errno,
+				      "%s: cannot execute: %s", rp->firmware,
+				      strerror(child_errno));
+	}
+	/* The child holds the only write end now: its death is our HUP. */
+	amp_posix_link_drop_side(l, AMP_POSIX_REMOTE);
+#ifdef SYS_pidfd_open
+	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (p->pidfd >= 0)
+		fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
+#endif
+	return 0;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Reap the child if it exits within ns; 1 if reaped. */
+static int reap_within(struct process *p, uint64_t ns)
+{
+	uint64_t end = mono_ns() + ns;
+
+	for (;;) {
+		uint64_t now;
+		struct timespec ts;
+
+		if (reap_now(p, WNOHANG))
+			return 1;
+		now = mono_ns();
+		if (now >= end)
+			return 0;
+		ts.tv_sec = (time_t)((end - now) / 1000000000ull);
+		ts.tv_nsec = (long)((end - now) % 1000000000ull);
+		if (p->pidfd >= 0) {
+			struct pollfd pfd = { .fd = p->pidfd,
+					      .events = POLLIN };
+
+			ppoll(&pfd, 1, &ts, NULL);
+		} else {
+			/* No pidfd (kernel < 5.3): only on the stop path */
+			struct timespec ms = { 0, 1000000 };
+
+			nanosleep(&ms, NULL);
+		}
+	}
+}
+
+static void describe_exit(struct amp_rproc *rp, int st)
+{
+	if (st < 0)
+		snprintf(rp->exit_msg, sizeof(rp->exit_msg),
+			 "firmware exited (status unknown)");
+	else if (WIFSIGNALED(st))
+		snprintf(rp->exit_msg, sizeof(rp->exit_msg),
+			 "firmware killed by signal %d (%s)", WTERMSIG(st),
+			 strsignal(WTERMSIG(st)));
+	else
+		snprintf(rp->exit_msg, sizeof(rp->exit_msg),
+			 "firmware exited with status %d", WEXITSTATUS(st));
+}
+
+static void process_stop(struct amp_rproc *rp, uint64_t grace_ns)
+{
+	struct process *p = proc(rp);
+
+	if (!p || p->pid <= 0)
+		return;
+	if (!reap_within(p, grace_ns)) {
+		kill(p->pid, SIGTERM);
+		if (!reap_within(p, STOP_TERM_NS)) {
+			kill(p->pid, SIGKILL);
+			reap_now(p, 0);
+		}
+	}
+	describe_exit(rp, p->status);
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	p->pidfd = -1;
+	p->pid = -1;
+}
+
+static bool process_is_alive(struct amp_rproc *rp)
+{
+	struct process *p = proc(rp);
+
+	return p && p->pid > 0 && !p->reaped && !reap_now(p, WNOHANG);
+}
+
+int amp_rproc_process_pid(const struct amp_rproc *rp)
+{
+	struct process *p = proc(rp);
+
+	return p && p->pid > 0 ? (int)p->pid : -1;
+}
+
+const struct amp_rproc_ops amp_rproc_process_ops = {
+	.name = "process",
+	.pa_base = AMP_POSIX_PA_BASE,
+	.max_size = AMP_POSIX_SHM_MAX,
+	.prepare = process_prepare,
+	.start = process_start,
+	.stop = process_stop,
+	.is_alive = process_is_alive,
+	.unprepare = process_unprepare,
+};

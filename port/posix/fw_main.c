@@ -1,0 +1,114 @@
+/*
+ * fw_main.c - main() of a native (posix) firmware: the part of the
+ * coprocessor's startup code that the platform, not the app, owns.
+ *
+ * Attach to the link the host created, validate the resource table the
+ * host wrote (a copy is checked, so the host cannot change it under the
+ * check), wait for DRIVER_OK, bring RPMsg up as the remote, let the app
+ * create its endpoints, then deliver messages until the host goes away.
+ * Exit status: 0 when the host left, 1 on a link error, 2 when not
+ * started by a host at all.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ampkit/app.h"
+#include "ampkit/config.h"
+#include "ampkit/posix.h"
+#include "ampkit/rpmsg.h"
+#include "ampkit/rsc_table.h"
+
+static struct amp_posix_remote remote;
+static struct amp_rpmsg_dev rpmsg;
+
+static int die(const char *prog, const char *what, int err)
+{
+	fprintf(stderr, "%s: %s (error %d)\n", prog, what, -err);
+	return 1;
+}
+
+/* The rpmsg vdev of the live table, located through a private copy that
+ * was checked, so the host cannot change offsets after the check. */
+static struct amp_fw_rsc_vdev *find_vdev(const char *prog)
+{
+	struct amp_diag diag = { 0 };
+	struct amp_fw_rsc_hdr *h;
+	uint8_t *copy = malloc(remote.rsc_size);
+	struct amp_fw_rsc_vdev *live = NULL;
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, remote.rsc, remote.rsc_size);
+	if (amp_rsc_table_check(copy, remote.rsc_size, AMP_VQ_MAX_NUM, &diag)) {
+		fprintf(stderr,
+			"%s: resource table from the host: %s (offset 0x%x)\n",
+			prog, diag.msg ? diag.msg : "invalid",
+			(unsigned)diag.offset);
+		free(copy);
+		return NULL;
+	}
+	for (uint32_t n = 0; (h = amp_rsc_find(copy, AMP_RSC_VDEV, n)); n++) {
+		struct amp_fw_rsc_vdev *v = (struct amp_fw_rsc_vdev *)h;
+
+		if (v->id == AMP_VIRTIO_ID_RPMSG) {
+			uint8_t *at =
+				(uint8_t *)remote.rsc + ((uint8_t *)h - copy);
+
+			live = (struct amp_fw_rsc_vdev *)(void *)at;
+			break;
+		}
+	}
+	if (!live)
+		fprintf(stderr,
+			"%s: resource table has no rpmsg vdev (id %u)\n", prog,
+			AMP_VIRTIO_ID_RPMSG);
+	free(copy);
+	return live;
+}
+
+int main(int argc, char **argv)
+{
+	const char *prog = argc > 0 ? argv[0] : "firmware";
+	struct amp_fw_rsc_vdev *vdev;
+	char err[256];
+	int r;
+
+	r = amp_posix_remote_attach(&remote, err, sizeof(err));
+	if (r == -AMP_ENOENT) {
+		fprintf(stderr,
+			"%s: this is ampkit coprocessor firmware; start it "
+			"with `ampkit bench --firmware %s` (or "
+			"amp_rproc_start)\n",
+			prog, prog);
+		return 2;
+	}
+	if (r) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return 1;
+	}
+	vdev = find_vdev(prog);
+	if (!vdev)
+		return 1;
+	r = amp_rpmsg_wait_ready(vdev, &remote.port.port, AMP_DEADLINE_NEVER);
+	if (r == -AMP_EPIPE)
+		return 0;
+	if (r)
+		return die(prog, "waiting for DRIVER_OK", r);
+	r = amp_rpmsg_init(&rpmsg, AMP_RPMSG_REMOTE, vdev, &remote.shm.region,
+			   &remote.port.port, NULL);
+	if (r)
+		return die(prog, "rpmsg init on the host's vrings", r);
+	r = amp_app_init(&rpmsg);
+	if (r)
+		return die(prog, "amp_app_init", r);
+	for (;;) {
+		r = amp_rpmsg_wait(&rpmsg, AMP_DEADLINE_NEVER);
+		if (r == -AMP_EPIPE)
+			break;
+		if (r < 0 && r != -AMP_ETIMEDOUT)
+			return die(prog, "rpmsg wait", r);
+	}
+	amp_posix_remote_detach(&remote);
+	return 0;
+}
