@@ -1,0 +1,220 @@
+/*
+ * bench.h - the benchmark library behind `ampkit bench`: the seed's test
+ * client over interchangeable transports, the machine's floors, the
+ * statistics and the report writers (terminal table, JSON, SVG).
+ *
+ * The client only knows "send one message" and "receive one message by a
+ * deadline", so the same code measures the in-process RPMsg endpoint and
+ * the socketpair baseline; a difference in the figures is then the
+ * transport's, not the client's.  Times are CLOCK_MONOTONIC nanoseconds.
+ */
+#ifndef AMPKIT_BENCH_H
+#define AMPKIT_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+uint64_t amp_bench_now_ns(void);
+
+/* ---- statistics ---------------------------------------------------- */
+
+struct amp_bench_stats {
+	uint32_t n;
+	uint64_t min_ns;
+	uint64_t median_ns; /* mean of the two middle samples when n is even */
+	uint64_t p99_ns;    /* nearest rank: sample ceil(0.99 n) in order */
+	uint64_t max_ns;
+};
+
+/* Sorts samples[0..n) in place.  n == 0 gives all zeros. */
+void amp_bench_stats(uint64_t *samples, uint32_t n, struct amp_bench_stats *st);
+
+/* ---- transports ---------------------------------------------------- */
+
+struct amp_bench_xport;
+
+struct amp_bench_xport_ops {
+	/* Send one message of len <= max_msg bytes; may wait for room until
+	 * deadline.  0 or a negative errno. */
+	int (*send)(struct amp_bench_xport *x, const void *msg, uint32_t len,
+		    uint64_t deadline);
+	/* Receive one message into buf (cap bytes; longer ones are cut).
+	 * Returns its full length, or a negative errno (-ETIMEDOUT at the
+	 * deadline, -EPIPE if the peer is gone). */
+	int (*recv)(struct amp_bench_xport *x, void *buf, uint32_t cap,
+		    uint64_t deadline);
+	void (*close)(struct amp_bench_xport *x);
+};
+
+struct amp_bench_xport {
+	const struct amp_bench_xport_ops *ops;
+	uint32_t max_msg; /* largest message send accepts */
+	bool broken;	  /* a test timed out: the peer's state is unknown */
+};
+
+static inline void amp_bench_xport_close(struct amp_bench_xport *x)
+{
+	if (x)
+		x->ops->close(x);
+}
+
+/* The child side of a socketpair transport: serve messages on fd until
+ * the parent closes it.  Returns the child's exit status. */
+typedef int (*amp_bench_serve_fn)(int fd, uint32_t max_msg);
+
+int amp_bench_serve_resp(int fd, uint32_t max_msg); /* seed responder */
+int amp_bench_serve_echo(int fd, uint32_t max_msg);
+
+/* A SOCK_SEQPACKET socketpair to a forked child running serve().  NULL on
+ * failure with a message in err. */
+struct amp_bench_xport *amp_bench_sock_open(amp_bench_serve_fn serve,
+					    uint32_t max_msg, char *err,
+					    size_t errlen);
+
+/* An RPMsg endpoint in this process bound to the channel the firmware of
+ * a running rproc announced as `channel` (waits up to timeout_ns). */
+struct amp_rproc;
+struct amp_bench_xport *amp_bench_rpmsg_open(struct amp_rproc *rp,
+					     const char *channel,
+					     uint64_t timeout_ns, char *err,
+					     size_t errlen);
+
+/* ---- client ---------------------------------------------------------- */
+
+struct amp_bench_result {
+	const char *mode;   /* "raw", "socketpair", "pingpong", ... */
+	const char *matrix; /* "seed", "extended", "stream", "pingpong" */
+	uint32_t buf_size;  /* bytes per buffer incl. any transport header */
+	uint32_t vring_num; /* 0: not a vring transport */
+	uint32_t msg_max;   /* largest message payload used */
+	uint32_t block;
+	uint32_t blocks;
+	uint64_t total; /* bytes per repetition */
+	uint64_t msgs;	/* messages sent per repetition */
+	uint32_t reps;	/* repetitions measured */
+	struct amp_bench_stats st;
+	double bytes_per_s; /* total / median */
+	double msgs_per_s;  /* msgs / median */
+	double seed_ms;	    /* the seed's own figure, 0 if none */
+	bool ok;
+	char why[128]; /* what went wrong when !ok */
+};
+
+/* One seed test: `reps` repetitions of (block, blocks) after one
+ * unmeasured warm-up (if warmup).  Fills res (mode, matrix and the buffer
+ * fields are the caller's).  Returns 0, or -1 if any repetition failed. */
+int amp_bench_run_test(struct amp_bench_xport *x, uint32_t block,
+		       uint32_t blocks, uint32_t reps, bool warmup,
+		       uint64_t timeout_ns, struct amp_bench_result *res);
+
+/* Round trips of a `size`-byte message through an echo peer. */
+int amp_bench_run_pingpong(struct amp_bench_xport *x, uint32_t size,
+			   uint32_t iters, uint32_t warmup,
+			   struct amp_bench_result *res);
+
+/* ---- floors ---------------------------------------------------------- */
+
+struct amp_bench_floors {
+	double busy_poll_rtt_ns; /* median, two processes spinning */
+	double wake_rtt_ns;	 /* median, two processes blocking */
+	double memcpy_gbps;	 /* best, 64 KiB in cache, 1e9 bytes/s */
+};
+
+int amp_bench_measure_floors(struct amp_bench_floors *f, uint32_t rtt_iters,
+			     uint32_t wake_iters, char *err, size_t errlen);
+double amp_bench_busy_poll_rtt(uint32_t iters);
+double amp_bench_wake_rtt(uint32_t iters);
+double amp_bench_memcpy_gbps(void);
+
+/* ---- report ---------------------------------------------------------- */
+
+enum {
+	AMP_BENCH_T_PINGPONG,  /* pingpong RTT / busy-poll floor <= 2 */
+	AMP_BENCH_T_STREAM,    /* stream msgs/s >= 1e6 */
+	AMP_BENCH_T_STREAM_VS, /* stream / socketpair stream >= 3 */
+	AMP_BENCH_T_MEMCPY,    /* 64 KiB-buffer throughput / memcpy >= 0.25 */
+	AMP_BENCH_T_COUNT
+};
+
+struct amp_bench_target {
+	const char *name; /* stable id, used in JSON */
+	const char *what; /* one line for people */
+	const char *op;	  /* "<=" or ">=" */
+	double limit;
+	double value;
+	bool measured;
+	bool pass;
+	const char *basis; /* which rows it was computed from */
+};
+
+struct amp_bench_machine {
+	char cpu[96];
+	char kernel[64];
+	long cpus;
+	char compiler[64];
+};
+
+struct amp_bench_report {
+	struct amp_bench_machine machine;
+	bool have_floors;
+	struct amp_bench_floors floors;
+	struct amp_bench_result *res;
+	size_t n;
+	size_t cap;
+	struct amp_bench_target t[AMP_BENCH_T_COUNT];
+};
+
+void amp_bench_machine_info(struct amp_bench_machine *m);
+/* Appends a copy; NULL if out of memory. */
+struct amp_bench_result *
+amp_bench_report_add(struct amp_bench_report *r,
+		     const struct amp_bench_result *res);
+void amp_bench_report_free(struct amp_bench_report *r);
+void amp_bench_targets(struct amp_bench_report *r);
+
+void amp_bench_print_header(FILE *f);
+void amp_bench_print_row(FILE *f, const struct amp_bench_result *res);
+void amp_bench_print_summary(FILE *f, const struct amp_bench_report *r);
+int amp_bench_write_json(FILE *f, const struct amp_bench_report *r);
+int amp_bench_write_svg(FILE *f, const struct amp_bench_report *r);
+
+/* The seed's figure for (block, blocks) in ms, 0 if the seed has none. */
+double amp_bench_seed_ms(uint32_t block, uint32_t blocks);
+
+/* ---- the whole run ----------------------------------------------------- */
+
+enum {
+	AMP_BENCH_MODE_RAW = 1u << 0,
+	AMP_BENCH_MODE_PINGPONG = 1u << 1,
+	AMP_BENCH_MODE_SOCKETPAIR = 1u << 2,
+	AMP_BENCH_MODE_ALL = 7u,
+	AMP_BENCH_MATRIX_SEED = 1u << 0,
+	AMP_BENCH_MATRIX_EXTENDED = 1u << 1,
+	AMP_BENCH_MATRIX_STREAM = 1u << 2,
+	AMP_BENCH_MATRIX_ALL = 7u,
+};
+
+struct amp_bench_opts {
+	unsigned modes;
+	unsigned matrices;
+	uint32_t reps;	    /* 0: per-test defaults */
+	bool quick;	    /* few repetitions, for tests */
+	uint32_t buf_size;  /* 0: 512 B, and 64 KiB too for extended */
+	uint32_t vring_num; /* 0: per-config defaults */
+	const char *firmware;
+	const char *json_path;
+	const char *svg_path;
+	FILE *out;
+	/* Tests only: the socketpair child's responder (default
+	 * amp_bench_serve_resp), to prove a wrong ack fails the run. */
+	amp_bench_serve_fn sock_serve;
+};
+
+void amp_bench_opts_default(struct amp_bench_opts *o);
+/* 0: every test ok; 1: an ack was wrong, a test timed out or a transport
+ * could not be set up (each named on o->out / stderr). */
+int amp_bench_run(const struct amp_bench_opts *o);
+
+#endif

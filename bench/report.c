@@ -1,0 +1,417 @@
+/*
+ * report.c - everything a bench run tells people and machines: the table
+ * in the seed's shape, the floors and the issue's targets computed from
+ * this run's rows, the JSON document (schema in docs/bench.md) and the
+ * SVG plot.  Nothing here measures; it only reads struct amp_bench_report.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+/* REFERENCE §9: the seed's times on a real STM32MP157C-DK2, ms. */
+static const struct {
+	uint32_t block, blocks;
+	double ms;
+} seed_figures[] = {
+	{ 512, 1, 11.97 },  { 512, 2, 18.77 },	{ 512, 4, 31.02 },
+	{ 512, 8, 56.25 },  { 1024, 1, 15.32 }, { 1024, 2, 24.82 },
+	{ 1024, 4, 43.83 }, { 1024, 5, 53.32 }, { 2048, 1, 21.74 },
+	{ 2048, 2, 37.63 }, { 4096, 1, 37.64 },
+};
+
+double amp_bench_seed_ms(uint32_t block, uint32_t blocks)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(seed_figures) / sizeof(seed_figures[0]); i++)
+		if (seed_figures[i].block == block &&
+		    seed_figures[i].blocks == blocks)
+			return seed_figures[i].ms;
+	return 0;
+}
+
+static void trim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}
+
+void amp_bench_machine_info(struct amp_bench_machine *m)
+{
+	struct utsname u;
+	char line[256], *v;
+	FILE *f;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(m->cpu, sizeof(m->cpu), "unknown");
+	f = fopen("/proc/cpuinfo", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "model name", 10) || !(v = strchr(line, ':')))
+			continue;
+		for (v++; *v == ' ' || *v == '\t'; v++)
+			;
+		snprintf(m->cpu, sizeof(m->cpu), "%s", v);
+		trim(m->cpu);
+		break;
+	}
+	if (f)
+		fclose(f);
+	if (uname(&u) == 0)
+		snprintf(m->kernel, sizeof(m->kernel), "%.20s %.40s", u.sysname,
+			 u.release);
+	m->cpus = sysconf(_SC_NPROCESSORS_ONLN);
+#if defined(__clang__)
+	snprintf(m->compiler, sizeof(m->compiler), "clang %s",
+		 __clang_version__);
+#elif defined(__GNUC__)
+	snprintf(m->compiler, sizeof(m->compiler), "gcc %s", __VERSION__);
+#endif
+}
+
+struct amp_bench_result *
+amp_bench_report_add(struct amp_bench_report *r,
+		     const struct amp_bench_result *res)
+{
+	struct amp_bench_result *p;
+	size_t cap;
+
+	if (r->n == r->cap) {
+		cap = r->cap ? 2 * r->cap : 32;
+		p = realloc(r->res, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		r->res = p;
+		r->cap = cap;
+	}
+	r->res[r->n] = *res;
+	return &r->res[r->n++];
+}
+
+void amp_bench_report_free(struct amp_bench_report *r)
+{
+	free(r->res);
+	r->res = NULL;
+	r->n = r->cap = 0;
+}
+
+static const struct amp_bench_result *find(const struct amp_bench_report *r,
+					   const char *mode, const char *matrix,
+					   uint32_t buf_size, uint64_t total)
+{
+	const struct amp_bench_result *best = NULL;
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		const struct amp_bench_result *p = &r->res[i];
+
+		if (strcmp(p->mode, mode) || strcmp(p->matrix, matrix) ||
+		    !p->ok || !p->st.median_ns)
+			continue;
+		if ((buf_size && p->buf_size != buf_size) ||
+		    (total && p->total != total))
+			continue;
+		best = p;
+	}
+	return best;
+}
+
+static void set(struct amp_bench_target *t, double value, const char *basis)
+{
+	t->value = value;
+	t->measured = isfinite(value);
+	t->pass = t->measured &&
+		  (t->op[0] == '<' ? value <= t->limit : value >= t->limit);
+	t->basis = basis;
+}
+
+/*
+ * The issue's "Must reach" figures, each a ratio or rate from rows of
+ * this run only.  A target whose rows were not run (or failed) stays
+ * unmeasured rather than passing.
+ */
+void amp_bench_targets(struct amp_bench_report *r)
+{
+	static const struct {
+		const char *name, *what, *op;
+		double limit;
+	} init[AMP_BENCH_T_COUNT] = {
+		[AMP_BENCH_T_PINGPONG] = { "pingpong_rtt_vs_busy_poll",
+					   "16-byte round trip / busy-poll "
+					   "floor",
+					   "<=", 2.0 },
+		[AMP_BENCH_T_STREAM] = { "stream_msgs_per_s",
+					 "496-byte streaming, messages/s",
+					 ">=", 1e6 },
+		[AMP_BENCH_T_STREAM_VS] = { "stream_vs_socketpair",
+					    "streaming / socketpair streaming",
+					    ">=", 3.0 },
+		[AMP_BENCH_T_MEMCPY] = { "buf64k_vs_memcpy",
+					 "64 KiB-buffer throughput / memcpy",
+					 ">=", 0.25 },
+	};
+	const struct amp_bench_result *pp, *st, *sp, *big;
+	const double none = NAN;
+	int i;
+
+	memset(r->t, 0, sizeof(r->t));
+	for (i = 0; i < AMP_BENCH_T_COUNT; i++) {
+		r->t[i].name = init[i].name;
+		r->t[i].what = init[i].what;
+		r->t[i].op = init[i].op;
+		r->t[i].limit = init[i].limit;
+	}
+	pp = find(r, "pingpong", "pingpong", 0, 0);
+	st = find(r, "raw", "stream", 0, 0);
+	sp = find(r, "socketpair", "stream", 0, 0);
+	big = find(r, "raw", "extended", 65536, 1u << 20);
+
+	set(&r->t[AMP_BENCH_T_PINGPONG],
+	    pp && r->have_floors ? pp->st.median_ns / r->floors.busy_poll_rtt_ns
+				 : none,
+	    "pingpong median / busy_poll_rtt_ns");
+	set(&r->t[AMP_BENCH_T_STREAM], st ? st->msgs_per_s : none,
+	    "raw stream row (100000 x 496 B, 512 B buffers)");
+	set(&r->t[AMP_BENCH_T_STREAM_VS],
+	    st && sp ? st->msgs_per_s / sp->msgs_per_s : none,
+	    "raw stream msgs/s / socketpair stream msgs/s");
+	set(&r->t[AMP_BENCH_T_MEMCPY],
+	    big && r->have_floors
+		    ? big->bytes_per_s / (r->floors.memcpy_gbps * 1e9)
+		    : none,
+	    "raw 1 MiB test in 64 KiB buffers (65520 B messages) / memcpy");
+}
+
+/* ---- terminal ------------------------------------------------------- */
+
+static const char *fmt_ns(char *buf, size_t len, double ns)
+{
+	if (ns < 1e4)
+		snprintf(buf, len, "%.0f ns", ns);
+	else if (ns < 1e7)
+		snprintf(buf, len, "%.1f us", ns / 1e3);
+	else
+		snprintf(buf, len, "%.2f ms", ns / 1e6);
+	return buf;
+}
+
+static const char *fmt_rate(char *buf, size_t len, double v)
+{
+	if (v >= 1e6)
+		snprintf(buf, len, "%.2fM", v / 1e6);
+	else if (v >= 1e3)
+		snprintf(buf, len, "%.1fk", v / 1e3);
+	else
+		snprintf(buf, len, "%.0f", v);
+	return buf;
+}
+
+static const char *fmt_buf(char *buf, size_t len,
+			   const struct amp_bench_result *r)
+{
+	char size[12];
+
+	if (r->buf_size % 1024 == 0)
+		snprintf(size, sizeof(size), "%uK", r->buf_size / 1024);
+	else
+		snprintf(size, sizeof(size), "%u", r->buf_size);
+	if (r->vring_num)
+		snprintf(buf, len, "%sx%u", size, r->vring_num);
+	else
+		snprintf(buf, len, "%s", size);
+	return buf;
+}
+
+void amp_bench_print_header(FILE *f)
+{
+	fprintf(f, "%-10s %-9s %-8s %6s %6s %10s %10s %10s %9s %8s %8s  %s\n",
+		"mode", "matrix", "buf x n", "block", "blocks", "time", "p99",
+		"MB/s", "msgs/s", "seed ms", "x seed", "ack");
+}
+
+void amp_bench_print_row(FILE *f, const struct amp_bench_result *r)
+{
+	char med[24], p99[24], buf[32], rate[24], seed[16], speedup[16];
+
+	snprintf(seed, sizeof(seed), "%s", "-");
+	snprintf(speedup, sizeof(speedup), "%s", "-");
+	if (r->seed_ms > 0) {
+		snprintf(seed, sizeof(seed), "%.2f", r->seed_ms);
+		if (r->st.median_ns)
+			fmt_rate(speedup, sizeof(speedup),
+				 r->seed_ms * 1e6 / r->st.median_ns);
+	}
+	fprintf(f, "%-10s %-9s %-8s %6u %6u %10s %10s %10.1f %9s %8s %8s  %s\n",
+		r->mode, r->matrix, fmt_buf(buf, sizeof(buf), r), r->block,
+		r->blocks, fmt_ns(med, sizeof(med), (double)r->st.median_ns),
+		fmt_ns(p99, sizeof(p99), (double)r->st.p99_ns),
+		r->bytes_per_s / 1e6,
+		fmt_rate(rate, sizeof(rate), r->msgs_per_s), seed, speedup,
+		r->ok ? "ok" : "FAIL");
+	fflush(f);
+}
+
+void amp_bench_print_summary(FILE *f, const struct amp_bench_report *r)
+{
+	const struct amp_bench_target *t;
+	size_t i, bad = 0;
+	char value[32];
+	int k;
+
+	fprintf(f, "\nfloors & ratios (this run, %s, %ld cpus)\n",
+		r->machine.cpu, r->machine.cpus);
+	if (r->have_floors)
+		fprintf(f,
+			"  busy-poll round trip   %8.0f ns   (two processes "
+			"spinning on shared cache lines)\n"
+			"  wake-up round trip     %8.0f ns   (two processes "
+			"blocking on eventfds)\n"
+			"  memcpy                 %8.1f GB/s (64 KiB, in "
+			"cache, best run)\n",
+			r->floors.busy_poll_rtt_ns, r->floors.wake_rtt_ns,
+			r->floors.memcpy_gbps);
+	for (k = 0; k < AMP_BENCH_T_COUNT; k++) {
+		t = &r->t[k];
+		if (t->measured)
+			snprintf(value, sizeof(value), "%.*f",
+				 t->value >= 1000 ? 0 : 3, t->value);
+		else
+			snprintf(value, sizeof(value), "-");
+		fprintf(f, "  %-38s %12s   target %s %-9.*f %s\n", t->what,
+			value, t->op, t->limit >= 1000 ? 0 : 2, t->limit,
+			!t->measured ? "n/a (not run)"
+			: t->pass    ? "PASS"
+				     : "MISS");
+	}
+	for (i = 0; i < r->n; i++)
+		if (!r->res[i].ok)
+			bad++;
+	if (bad) {
+		fprintf(f, "\n%zu test(s) FAILED:\n", bad);
+		for (i = 0; i < r->n; i++)
+			if (!r->res[i].ok)
+				fprintf(f, "  %s %s %ux%u (buf %u): %s\n",
+					r->res[i].mode, r->res[i].matrix,
+					r->res[i].block, r->res[i].blocks,
+					r->res[i].buf_size, r->res[i].why);
+	}
+}
+
+/* ---- JSON ------------------------------------------------------------- */
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* JSON has no NaN or infinity: an unmeasurable number is null. */
+static void json_num(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, "%.6g", v);
+	else
+		fputs("null", f);
+}
+
+int amp_bench_write_json(FILE *f, const struct amp_bench_report *r)
+{
+	const struct amp_bench_result *p;
+	const struct amp_bench_target *t;
+	bool all_ok = true;
+	size_t i;
+	int k;
+
+	fprintf(f, "{\n  \"version\": 1,\n  \"tool\": \"ampkit bench\",\n");
+	fprintf(f, "  \"machine\": {\"cpu\": ");
+	json_str(f, r->machine.cpu);
+	fprintf(f, ", \"cpus\": %ld, \"kernel\": ", r->machine.cpus);
+	json_str(f, r->machine.kernel);
+	fprintf(f, ", \"compiler\": ");
+	json_str(f, r->machine.compiler);
+	fprintf(f, "},\n  \"floors\": ");
+	if (r->have_floors) {
+		fprintf(f, "{\"busy_poll_rtt_ns\": ");
+		json_num(f, r->floors.busy_poll_rtt_ns);
+		fprintf(f, ", \"wake_rtt_ns\": ");
+		json_num(f, r->floors.wake_rtt_ns);
+		fprintf(f, ", \"memcpy_gbps\": ");
+		json_num(f, r->floors.memcpy_gbps);
+		fprintf(f, "},\n");
+	} else {
+		fprintf(f, "null,\n");
+	}
+	fprintf(f, "  \"results\": [");
+	for (i = 0; i < r->n; i++) {
+		p = &r->res[i];
+		all_ok = all_ok && p->ok;
+		fprintf(f, "%s\n    {\"platform\": \"posix\", \"mode\": ",
+			i ? "," : "");
+		json_str(f, p->mode);
+		fprintf(f, ", \"matrix\": ");
+		json_str(f, p->matrix);
+		fprintf(f,
+			", \"buf_size\": %u, \"vring_num\": %u, "
+			"\"msg_max\": %u, \"block\": %u, \"blocks\": %u, "
+			"\"total\": %llu, \"msgs\": %llu, \"reps\": %u, "
+			"\"median_ns\": %llu, \"p99_ns\": %llu, "
+			"\"min_ns\": %llu, \"max_ns\": %llu, "
+			"\"bytes_per_s\": ",
+			p->buf_size, p->vring_num, p->msg_max, p->block,
+			p->blocks, (unsigned long long)p->total,
+			(unsigned long long)p->msgs, p->reps,
+			(unsigned long long)p->st.median_ns,
+			(unsigned long long)p->st.p99_ns,
+			(unsigned long long)p->st.min_ns,
+			(unsigned long long)p->st.max_ns);
+		json_num(f, p->bytes_per_s);
+		fprintf(f, ", \"msgs_per_s\": ");
+		json_num(f, p->msgs_per_s);
+		fprintf(f, ", \"seed_ms\": ");
+		json_num(f, p->seed_ms > 0 ? p->seed_ms : NAN);
+		fprintf(f,
+			", \"ok\": %s, \"error\": ", p->ok ? "true" : "false");
+		if (p->ok)
+			fputs("null", f);
+		else
+			json_str(f, p->why);
+		fputc('}', f);
+	}
+	fprintf(f, "\n  ],\n  \"targets\": [");
+	for (k = 0; k < AMP_BENCH_T_COUNT; k++) {
+		t = &r->t[k];
+		fprintf(f, "%s\n    {\"name\": ", k ? "," : "");
+		json_str(f, t->name);
+		fprintf(f, ", \"what\": ");
+		json_str(f, t->what);
+		fprintf(f, ", \"op\": ");
+		json_str(f, t->op);
+		fprintf(f, ", \"limit\": ");
+		json_num(f, t->limit);
+		fprintf(f, ", \"value\": ");
+		json_num(f, t->measured ? t->value : NAN);
+		fprintf(f, ", \"pass\": %s, \"basis\": ",
+			!t->measured ? "null"
+			: t->pass    ? "true"
+				     : "false");
+		json_str(f, t->basis ? t->basis : "");
+		fputc('}', f);
+	}
+	fprintf(f, "\n  ],\n  \"ok\": %s\n}\n", all_ok ? "true" : "false");
+	return ferror(f) ? -1 : 0;
+}

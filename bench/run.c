@@ -1,0 +1,326 @@
+/*
+ * run.c - one `ampkit bench` run: measure the floors, run the matrices
+ * through each transport, print rows as they finish, then the targets,
+ * JSON and SVG.
+ *
+ * Order matters on a two-core machine: the floors and the socketpair
+ * baseline run before any firmware exists, and each buffer configuration
+ * gets its own firmware start, so no idle spinner from an earlier
+ * configuration competes for a core.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <ampkit/rproc.h>
+
+#include "bench.h"
+
+#define CHANNEL_RAW "rpmsg-raw"
+#define CHANNEL_ECHO "rpmsg-openamp-demo-channel"
+#define ANNOUNCE_TIMEOUT_NS 5000000000ull
+#define PING_SIZE 16
+#define STREAM_BLOCK 496
+#define STREAM_BLOCKS 100000
+#define BUF_DEFAULT 512u
+#define BUF_BIG 65536u
+#define VRING_STREAM 256u /* rpmsg-lite's best figure used 256 buffers */
+#define VRING_BIG 16u	  /* 2 x 16 x 64 KiB = 2 MiB of buffers */
+
+struct test {
+	uint32_t block, blocks;
+};
+
+/* REFERENCE §9, in the seed's order. */
+static const struct test seed_matrix[] = {
+	{ 512, 1 },  { 512, 2 },  { 512, 4 },  { 512, 8 },
+	{ 1024, 1 }, { 1024, 2 }, { 1024, 4 }, { 1024, 5 },
+	{ 2048, 1 }, { 2048, 2 }, { 4096, 1 },
+};
+
+static const struct test extended_matrix[] = {
+	{ 16384, 1 },
+	{ 65536, 1 },
+	{ 262144, 1 },
+	{ 1048576, 1 },
+};
+
+static const struct test stream_row[] = { { STREAM_BLOCK, STREAM_BLOCKS } };
+
+struct run {
+	const struct amp_bench_opts *o;
+	struct amp_bench_report rep;
+	FILE *out;
+	int failed;
+};
+
+void amp_bench_opts_default(struct amp_bench_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->modes = AMP_BENCH_MODE_ALL;
+	o->matrices = AMP_BENCH_MATRIX_ALL;
+	o->out = stdout;
+}
+
+static uint32_t reps_for(const struct amp_bench_opts *o, uint64_t total,
+			 bool stream)
+{
+	if (o->reps)
+		return o->reps;
+	if (stream)
+		return o->quick ? 1 : 3;
+	if (total <= 65536)
+		return o->quick ? 10 : 200;
+	return o->quick ? 3 : 20;
+}
+
+/* Generous: a transport as slow as 10 MB/s still finishes; a hung peer
+ * is declared so in seconds, not never. */
+static uint64_t timeout_for(uint64_t total)
+{
+	return 5000000000ull + total * 100;
+}
+
+static void record(struct run *run, const struct amp_bench_result *res)
+{
+	amp_bench_print_row(run->out, res);
+	if (!res->ok)
+		run->failed++;
+	if (!amp_bench_report_add(&run->rep, res)) {
+		fprintf(stderr, "ampkit bench: out of memory\n");
+		run->failed++;
+	}
+}
+
+static void setup_failed(struct run *run, const char *what, const char *why)
+{
+	fprintf(stderr, "ampkit bench: %s: %s\n", what, why);
+	fflush(stderr);
+	run->failed++;
+}
+
+static void run_tests(struct run *run, struct amp_bench_xport *x,
+		      const struct amp_bench_result *proto,
+		      const struct test *tests, size_t n)
+{
+	struct amp_bench_result res;
+	bool stream = !strcmp(proto->matrix, "stream");
+	uint64_t total;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		res = *proto;
+		total = (uint64_t)tests[i].block * tests[i].blocks;
+		res.seed_ms = strcmp(proto->matrix, "seed")
+				      ? 0
+				      : amp_bench_seed_ms(tests[i].block,
+							  tests[i].blocks);
+		amp_bench_run_test(x, tests[i].block, tests[i].blocks,
+				   reps_for(run->o, total, stream), !stream,
+				   timeout_for(total), &res);
+		record(run, &res);
+	}
+}
+
+static void run_pingpong(struct run *run, struct amp_bench_xport *x,
+			 const struct amp_bench_result *proto)
+{
+	struct amp_bench_result res = *proto;
+	uint32_t iters = run->o->quick ? 2000 : 100000;
+
+	amp_bench_run_pingpong(x, PING_SIZE, iters, iters / 10, &res);
+	record(run, &res);
+}
+
+static void run_socketpair(struct run *run, uint32_t buf_size)
+{
+	const struct amp_bench_opts *o = run->o;
+	struct amp_bench_result proto = { .mode = "socketpair",
+					  .buf_size = buf_size };
+	struct amp_bench_xport *x;
+	char err[160];
+
+	/* Same message cap as an RPMsg buffer of buf_size. */
+	x = amp_bench_sock_open(o->sock_serve ? o->sock_serve
+					      : amp_bench_serve_resp,
+				buf_size - 16, err, sizeof(err));
+	if (!x) {
+		setup_failed(run, "socketpair", err);
+		return;
+	}
+	if (o->matrices & AMP_BENCH_MATRIX_SEED) {
+		proto.matrix = "seed";
+		run_tests(run, x, &proto, seed_matrix,
+			  sizeof(seed_matrix) / sizeof(seed_matrix[0]));
+	}
+	if (o->matrices & AMP_BENCH_MATRIX_STREAM) {
+		proto.matrix = "stream";
+		run_tests(run, x, &proto, stream_row, 1);
+	}
+	amp_bench_xport_close(x);
+
+	x = amp_bench_sock_open(amp_bench_serve_echo, buf_size - 16, err,
+				sizeof(err));
+	if (!x) {
+		setup_failed(run, "socketpair echo", err);
+		return;
+	}
+	proto.matrix = "pingpong";
+	run_pingpong(run, x, &proto);
+	amp_bench_xport_close(x);
+}
+
+/* What one firmware start (one buffer configuration) runs. */
+enum {
+	DO_SEED = 1u << 0,
+	DO_PINGPONG = 1u << 1,
+	DO_EXTENDED = 1u << 2,
+	DO_STREAM = 1u << 3,
+};
+
+static void run_rproc(struct run *run, uint32_t buf_size, uint32_t vring_num,
+		      unsigned what)
+{
+	const struct amp_bench_opts *o = run->o;
+	struct amp_bench_result proto = { .mode = "raw" };
+	struct amp_bench_xport *raw = NULL, *echo = NULL;
+	struct amp_rproc_cfg cfg;
+	struct amp_rpmsg_dev *dev;
+	struct amp_rproc *rp;
+	char err[200];
+	int ret;
+
+	if (!what)
+		return;
+	rp = amp_rproc_new();
+	if (!rp) {
+		setup_failed(run, "rproc", "out of memory");
+		return;
+	}
+	amp_rproc_cfg_default(&cfg);
+	cfg.firmware = o->firmware;
+	cfg.rpmsg.buf_size = buf_size;
+	cfg.vring_num = vring_num;
+	ret = amp_rproc_start(rp, &cfg);
+	if (ret < 0) {
+		snprintf(err, sizeof(err), "%s (%s)", amp_rproc_error(rp),
+			 strerror(-ret));
+		setup_failed(run, o->firmware, err);
+		goto out;
+	}
+	/* Report what was really negotiated, not what was asked for. */
+	dev = amp_rproc_rpmsg(rp);
+	proto.buf_size = dev->buf_size;
+	proto.vring_num = dev->svq.num;
+
+	if (what & (DO_SEED | DO_EXTENDED | DO_STREAM)) {
+		raw = amp_bench_rpmsg_open(rp, CHANNEL_RAW, ANNOUNCE_TIMEOUT_NS,
+					   err, sizeof(err));
+		if (!raw)
+			setup_failed(run, o->firmware, err);
+	}
+	if (raw && (what & DO_SEED)) {
+		proto.matrix = "seed";
+		run_tests(run, raw, &proto, seed_matrix,
+			  sizeof(seed_matrix) / sizeof(seed_matrix[0]));
+	}
+	if (raw && (what & DO_EXTENDED)) {
+		proto.matrix = "extended";
+		run_tests(run, raw, &proto, extended_matrix,
+			  sizeof(extended_matrix) / sizeof(extended_matrix[0]));
+	}
+	if (raw && (what & DO_STREAM)) {
+		proto.matrix = "stream";
+		run_tests(run, raw, &proto, stream_row, 1);
+	}
+	if (what & DO_PINGPONG) {
+		echo = amp_bench_rpmsg_open(rp, CHANNEL_ECHO,
+					    ANNOUNCE_TIMEOUT_NS, err,
+					    sizeof(err));
+		if (echo) {
+			proto.mode = "pingpong";
+			proto.matrix = "pingpong";
+			run_pingpong(run, echo, &proto);
+		} else {
+			setup_failed(run, o->firmware, err);
+		}
+	}
+	amp_bench_xport_close(echo);
+	amp_bench_xport_close(raw);
+	amp_rproc_stop(rp);
+out:
+	amp_rproc_free(rp);
+}
+
+static int write_file(const char *path, const struct amp_bench_report *r,
+		      int (*writer)(FILE *, const struct amp_bench_report *))
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f) {
+		fprintf(stderr, "ampkit bench: %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	ret = writer(f, r);
+	if (fclose(f) != 0 || ret < 0) {
+		fprintf(stderr, "ampkit bench: %s: write failed\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+int amp_bench_run(const struct amp_bench_opts *o)
+{
+	struct run run = { .o = o, .out = o->out ? o->out : stdout };
+	uint32_t buf = o->buf_size ? o->buf_size : BUF_DEFAULT;
+	uint32_t big = o->buf_size ? 0 : BUF_BIG;
+	uint32_t vn = o->vring_num;
+	unsigned raw = o->modes & AMP_BENCH_MODE_RAW ? o->matrices : 0;
+	char err[160];
+	int ret = 0;
+
+	amp_bench_machine_info(&run.rep.machine);
+	fprintf(run.out, "ampkit bench on %s (%ld cpus, %s)\n",
+		run.rep.machine.cpu, run.rep.machine.cpus,
+		run.rep.machine.kernel);
+	fprintf(run.out, "measuring floors...\n");
+	fflush(run.out);
+	if (amp_bench_measure_floors(&run.rep.floors, o->quick ? 2000 : 20000,
+				     o->quick ? 200 : 2000, err,
+				     sizeof(err)) < 0)
+		setup_failed(&run, "floors", err);
+	else
+		run.rep.have_floors = true;
+
+	fprintf(run.out, "\n");
+	amp_bench_print_header(run.out);
+	if (o->modes & AMP_BENCH_MODE_SOCKETPAIR)
+		run_socketpair(&run, buf);
+	run_rproc(
+		&run, buf, vn,
+		(raw & AMP_BENCH_MATRIX_SEED ? DO_SEED : 0) |
+			(o->modes & AMP_BENCH_MODE_PINGPONG ? DO_PINGPONG : 0));
+	run_rproc(&run, buf, vn ? vn : VRING_STREAM,
+		  (raw & AMP_BENCH_MATRIX_EXTENDED ? DO_EXTENDED : 0) |
+			  (raw & AMP_BENCH_MATRIX_STREAM ? DO_STREAM : 0));
+	if (big)
+		run_rproc(&run, big, vn ? vn : VRING_BIG,
+			  raw & AMP_BENCH_MATRIX_EXTENDED ? DO_EXTENDED : 0);
+
+	amp_bench_targets(&run.rep);
+	amp_bench_print_summary(run.out, &run.rep);
+	if (o->json_path &&
+	    write_file(o->json_path, &run.rep, amp_bench_write_json) < 0)
+		ret = 1;
+	if (o->svg_path &&
+	    write_file(o->svg_path, &run.rep, amp_bench_write_svg) < 0)
+		ret = 1;
+	if (run.failed) {
+		fprintf(run.out, "\nampkit bench: %d failure(s)\n", run.failed);
+		ret = 1;
+	}
+	fflush(run.out);
+	amp_bench_report_free(&run.rep);
+	return ret;
+}
