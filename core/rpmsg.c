@@ -223,10 +223,15 @@ static int get_tx(struct amp_rpmsg_dev *dev, struct amp_rpmsg_hdr **hdr,
 		return -AMP_EAGAIN;
 	dev->stats.tx_waits++;
 	do {
-		if (!dev->dispatching && amp_rpmsg_poll(dev) > 0)
+		int n = dev->dispatching ? 0 : amp_rpmsg_poll(dev);
+
+		if (n > 0)
 			continue;
+		/* Inside a callback, or with a broken rx ring, only a tx
+		 * buffer can end the wait. */
 		r = wait_for(dev,
-			     dev->dispatching ? WANT_TX : WANT_TX | WANT_RX,
+			     n || dev->dispatching ? WANT_TX
+						   : WANT_TX | WANT_RX,
 			     deadline);
 		if (r)
 			return r;
@@ -695,9 +700,11 @@ int amp_rpmsg_poll(struct amp_rpmsg_dev *dev)
 			kick(dev, &dev->rvq);
 	}
 	dev->dispatching = 0;
-	if (id == -AMP_EOVERFLOW)
-		dev->stats.bad++;
 	kick(dev, &dev->rvq);
+	if (id == -AMP_EOVERFLOW && !n) { /* the peer broke the ring */
+		dev->stats.bad++;
+		return -AMP_EPROTO;
+	}
 	return n;
 }
 
@@ -710,8 +717,6 @@ int amp_rpmsg_wait(struct amp_rpmsg_dev *dev, uint64_t deadline)
 			return n;
 		if (dev->dispatching)
 			return -AMP_EBUSY;
-		if (amp_vq_pending(&dev->rvq)) /* pending, yet unreadable */
-			return -AMP_EPROTO;
 		r = wait_for(dev, WANT_RX, deadline);
 		if (r)
 			return r;

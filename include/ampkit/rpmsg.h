@@ -200,11 +200,13 @@ int amp_rpmsg_release_tx(struct amp_rpmsg_dev *dev, void *payload);
 int amp_rpmsg_hold_rx(struct amp_rpmsg_dev *dev, void *payload);
 int amp_rpmsg_release_rx(struct amp_rpmsg_dev *dev, void *payload);
 
-/* Deliver every message already received.  Returns how many (>= 0). */
+/* Deliver every message already received.  Returns how many reached an
+ * endpoint (>= 0), or -AMP_EPROTO if none did because the peer's ring
+ * index is impossible (counted in stats.bad; retry once it is sane). */
 int amp_rpmsg_poll(struct amp_rpmsg_dev *dev);
 /* Wait (spin, then block) until at least one message arrives or the
- * deadline passes, then deliver.  Returns > 0, -AMP_ETIMEDOUT or
- * -AMP_EPIPE. */
+ * deadline passes, then deliver.  Returns > 0, -AMP_ETIMEDOUT,
+ * -AMP_EPIPE or -AMP_EPROTO (as amp_rpmsg_poll). */
 int amp_rpmsg_wait(struct amp_rpmsg_dev *dev, uint64_t deadline);
 
 /* Largest payload one message can carry on this device. */

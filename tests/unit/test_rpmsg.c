@@ -484,13 +484,21 @@ static void test_lying_remote(void **state)
 	 * wait() reports the broken ring instead of spinning. */
 	uint16_t idx = p->host.rvq.used->idx;
 	p->host.rvq.used->idx = idx + 17;
-	assert_int_equal(amp_rpmsg_poll(&p->host), 0);
+	assert_int_equal(amp_rpmsg_poll(&p->host), -AMP_EPROTO);
 	assert_int_equal(p->host.stats.bad, 4);
+	/* A send that has to wait meanwhile still honours its deadline. */
+	for (int i = 0; i < 16; i++)
+		amp_rpmsg_trysend(&c.h, "x", 1);
+	assert_int_equal(amp_rpmsg_send_deadline(&c.h, AMP_RPMSG_ADDR_ANY, "x",
+						 1, p->hport.now + 1000),
+			 -AMP_ETIMEDOUT);
 	assert_int_equal(amp_rpmsg_wait(&p->host, AMP_DEADLINE_NEVER),
 			 -AMP_EPROTO);
 	p->host.rvq.used->idx = idx;
 	remote_sends(p, &c);
 	assert_int_equal(amp_rpmsg_poll(&p->host), 1);
+	assert_int_equal(amp_rpmsg_poll(&p->remote), 16);
+	assert_int_equal(amp_rpmsg_send(&c.h, "x", 1), 0);
 	pair_del(p);
 }
 
