@@ -10,7 +10,7 @@
 
 #include "bench.h"
 
-#define W 900
+#define W 960
 #define H 520
 #define PL 80 /* plot area */
 #define PR 660
@@ -125,7 +125,7 @@ static int collect(const struct amp_bench_report *r, struct series *s)
 	if (seed) {
 		memset(&s[n], 0, sizeof(s[n]));
 		snprintf(s[n].label, sizeof(s[n].label),
-			 "seed: STM32MP157 /dev/ttyRPMSG0");
+			 "seed: STM32MP157, tty");
 		s[n].color = "#7f7f7f";
 		s[n].dashed = true;
 		for (k = 512; k <= 4096; k *= 2) {
@@ -302,7 +302,7 @@ int amp_bench_write_svg(FILE *f, const struct amp_bench_report *r)
 			"<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
 			"stroke=\"#b22222\" stroke-dasharray=\"2 3\"/>\n"
 			"<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" "
-			"fill=\"#b22222\">memcpy floor %.1f GB/s</text>\n",
+			"fill=\"#b22222\">memcpy %.1f GB/s (floor)</text>\n",
 			PL, py(&ya, memcpy_mbs), PR, py(&ya, memcpy_mbs),
 			PR - 6, py(&ya, memcpy_mbs) + 15,
 			r->floors.memcpy_gbps);
