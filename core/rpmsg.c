@@ -213,13 +213,17 @@ static int wait_for(struct amp_rpmsg_dev *dev, int want, uint64_t deadline)
  * delivers incoming messages (unless already inside a callback), so two
  * peers that both block sending to each other still make progress. */
 static int get_tx(struct amp_rpmsg_dev *dev, struct amp_rpmsg_hdr **hdr,
-		  uint32_t *cap, uint64_t deadline)
+		  uint32_t *cap, uint64_t deadline, uint64_t timeout)
 {
 	int id = tx_take(dev, hdr, cap), r;
 
 	if (id != -AMP_EAGAIN)
 		return id;
-	if (deadline == AMP_DEADLINE_NOW)
+	/* A relative timeout starts now: the clock is read only by a send
+	 * that has to wait. */
+	if (timeout)
+		deadline = amp_port_deadline(dev->port, timeout);
+	else if (deadline == AMP_DEADLINE_NOW)
 		return -AMP_EAGAIN;
 	dev->stats.tx_waits++;
 	do {
@@ -283,9 +287,7 @@ static int ns_send(struct amp_rpmsg_ept *ept, uint32_t flags)
 	name_copy(m.name, ept->name);
 	m.addr = ept->addr;
 	m.flags = flags;
-	return amp_rpmsg_send_deadline(
-		ept, AMP_RPMSG_NS_ADDR, &m, sizeof(m),
-		amp_port_deadline(ept->dev->port, ept->dev->send_timeout_ns));
+	return amp_rpmsg_sendto(ept, AMP_RPMSG_NS_ADDR, &m, sizeof(m));
 }
 
 int amp_rpmsg_create_ept(struct amp_rpmsg_ept *ept, struct amp_rpmsg_dev *dev,
@@ -533,8 +535,8 @@ static void hdr_fill(struct amp_rpmsg_hdr *hdr, uint32_t src, uint32_t dst,
 	__builtin_memcpy(hdr, &h, sizeof(h));
 }
 
-int amp_rpmsg_send_deadline(struct amp_rpmsg_ept *ept, uint32_t dst,
-			    const void *data, uint32_t len, uint64_t deadline)
+static int send_copy(struct amp_rpmsg_ept *ept, uint32_t dst, const void *data,
+		     uint32_t len, uint64_t deadline, uint64_t timeout)
 {
 	struct amp_rpmsg_dev *dev = ept->dev;
 	struct amp_rpmsg_hdr *hdr;
@@ -547,7 +549,7 @@ int amp_rpmsg_send_deadline(struct amp_rpmsg_ept *ept, uint32_t dst,
 		return -AMP_ENOTCONN;
 	if (len > amp_rpmsg_max_payload(dev))
 		return -AMP_EMSGSIZE;
-	id = get_tx(dev, &hdr, &cap, deadline);
+	id = get_tx(dev, &hdr, &cap, deadline, timeout);
 	if (id < 0)
 		return id;
 	if (len > cap) {
@@ -561,6 +563,18 @@ int amp_rpmsg_send_deadline(struct amp_rpmsg_ept *ept, uint32_t dst,
 	tx_give(dev, (uint16_t)id, AMP_RPMSG_HDR_SIZE + len);
 	dev->stats.tx++;
 	return 0;
+}
+
+int amp_rpmsg_send_deadline(struct amp_rpmsg_ept *ept, uint32_t dst,
+			    const void *data, uint32_t len, uint64_t deadline)
+{
+	return send_copy(ept, dst, data, len, deadline, 0);
+}
+
+int amp_rpmsg_sendto(struct amp_rpmsg_ept *ept, uint32_t dst, const void *data,
+		     uint32_t len)
+{
+	return send_copy(ept, dst, data, len, 0, ept->dev->send_timeout_ns);
 }
 
 static struct amp_rpmsg_loan *loan_new(struct amp_rpmsg_dev *dev)
@@ -579,7 +593,7 @@ void *amp_rpmsg_get_tx_buf(struct amp_rpmsg_dev *dev, uint32_t *cap,
 		*err = -AMP_ENOMEM;
 		return NULL;
 	}
-	id = get_tx(dev, &hdr, cap, deadline);
+	id = get_tx(dev, &hdr, cap, deadline, 0);
 	if (id < 0) {
 		*err = id;
 		return NULL;

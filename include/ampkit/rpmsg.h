@@ -165,18 +165,20 @@ void amp_rpmsg_destroy_ept(struct amp_rpmsg_ept *ept);
 
 /* Copying send to dst (ANY: ept->dest_addr), waiting for a free buffer
  * until `deadline` (AMP_DEADLINE_NOW: do not wait).  0, -AMP_EMSGSIZE,
- * -AMP_ETIMEDOUT, -AMP_EPIPE (peer gone), -AMP_ENOTCONN (no dst). */
+ * -AMP_ETIMEDOUT, -AMP_EAGAIN (NOW and no buffer), -AMP_EPIPE (peer
+ * gone), -AMP_ENOTCONN (no dst). */
 int amp_rpmsg_send_deadline(struct amp_rpmsg_ept *ept, uint32_t dst,
 			    const void *data, uint32_t len, uint64_t deadline);
+
+/* The same, waiting at most the instance's send_timeout_ns (15 s by
+ * default, like Linux) once no buffer is free. */
+int amp_rpmsg_sendto(struct amp_rpmsg_ept *ept, uint32_t dst, const void *data,
+		     uint32_t len);
 
 static inline int amp_rpmsg_send(struct amp_rpmsg_ept *ept, const void *data,
 				 uint32_t len)
 {
-	struct amp_rpmsg_dev *dev = ept->dev;
-
-	return amp_rpmsg_send_deadline(
-		ept, AMP_RPMSG_ADDR_ANY, data, len,
-		amp_port_deadline(dev->port, dev->send_timeout_ns));
+	return amp_rpmsg_sendto(ept, AMP_RPMSG_ADDR_ANY, data, len);
 }
 
 static inline int amp_rpmsg_trysend(struct amp_rpmsg_ept *ept, const void *data,
