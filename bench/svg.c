@@ -278,8 +278,9 @@ int amp_bench_write_svg(FILE *f, const struct amp_bench_report *r)
 	}
 	xa.lo = floor(xa.lo);
 	xa.hi = fmax(ceil(xa.hi), xa.lo + 1);
-	ya.lo = floor(ya.lo);
-	ya.hi = fmax(ceil(ya.hi), ya.lo + 1);
+	/* Headroom, so a point or the memcpy line never sits on the frame. */
+	ya.lo = floor(ya.lo - 0.1);
+	ya.hi = fmax(ceil(ya.hi + 0.1), ya.lo + 1);
 
 	fprintf(f,
 		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -301,11 +302,10 @@ int amp_bench_write_svg(FILE *f, const struct amp_bench_report *r)
 		fprintf(f,
 			"<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
 			"stroke=\"#b22222\" stroke-dasharray=\"2 3\"/>\n"
-			"<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" "
+			"<text x=\"%d\" y=\"%.1f\" "
 			"fill=\"#b22222\">memcpy %.1f GB/s (floor)</text>\n",
 			PL, py(&ya, memcpy_mbs), PR, py(&ya, memcpy_mbs),
-			PR - 6, py(&ya, memcpy_mbs) + 15,
-			r->floors.memcpy_gbps);
+			PL + 6, py(&ya, memcpy_mbs) - 5, r->floors.memcpy_gbps);
 	}
 	for (i = 0; i < n; i++)
 		draw_series(f, &s[i], i, &xa, &ya);
