@@ -15,16 +15,6 @@ static struct amp_rpmsg_ept raw_ept;
 static struct amp_rpmsg_ept echo_ept;
 static struct amp_bench_resp resp;
 
-static int reply(struct amp_rpmsg_ept *ept, uint32_t dst, const void *data,
-		 uint32_t len)
-{
-	struct amp_rpmsg_dev *dev = ept->dev;
-
-	return amp_rpmsg_send_deadline(
-		ept, dst, data, len,
-		amp_port_deadline(dev->port, dev->send_timeout_ns));
-}
-
 static void raw_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 		   uint32_t src)
 {
@@ -32,13 +22,13 @@ static void raw_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 	uint32_t n = amp_bench_resp_feed(&resp, data, len, ack);
 
 	if (n)
-		reply(ept, src, ack, n);
+		amp_rpmsg_sendto(ept, src, ack, n);
 }
 
 static void echo_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 		    uint32_t src)
 {
-	reply(ept, src, data, len);
+	amp_rpmsg_sendto(ept, src, data, len);
 }
 
 int amp_app_init(struct amp_rpmsg_dev *dev)

@@ -183,8 +183,15 @@ static void wait_rx(struct amp_rpmsg_dev *dev, struct rx *rx, unsigned want)
 {
 	uint64_t deadline = amp_port_deadline(dev->port, 10 * SEC);
 
-	while (rx->got < want)
-		assert_true(amp_rpmsg_wait(dev, deadline) > 0);
+	while (rx->got < want) {
+		int r = amp_rpmsg_wait(dev, deadline);
+
+		if (r <= 0)
+			fail_msg("waiting for message %u: error %d (have %u; "
+				 "stats rx %u tx %u bad %u dropped %u)",
+				 want, r, rx->got, dev->stats.rx, dev->stats.tx,
+				 dev->stats.bad, dev->stats.dropped);
+	}
 }
 
 /* ---- tests ---- */
