@@ -517,6 +517,10 @@ int amp_rproc_wait_channel(struct amp_rproc *rp, const char *name,
 			return 0;
 		}
 		r = amp_rpmsg_wait(&rp->rpmsg, deadline);
+		/* A firmware that lost its end of the liveness pipe (say, to
+		 * a child of its own) is only seen dead by the backend. */
+		if (r == -AMP_ETIMEDOUT && !rp->ops->is_alive(rp))
+			r = -AMP_EPIPE;
 		if (r == -AMP_ETIMEDOUT && !channel_find(rp, name, n))
 			break;
 		if (r == -AMP_EPIPE) {

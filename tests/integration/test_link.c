@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -409,6 +411,49 @@ static void test_firmware_killed_in_rpmsg_wait(void **state)
 	no_child_left();
 }
 
+/* The host process dies without stopping the firmware: the firmware sees
+ * its liveness pipe break (or PDEATHSIG fires) and goes away too. */
+static void test_host_exit_ends_firmware(void **state)
+{
+	int pfd[2], fwpid = -1, pidfd;
+	struct pollfd p;
+	pid_t host;
+
+	(void)state;
+	assert_int_equal(pipe(pfd), 0);
+	host = fork();
+	assert_true(host >= 0);
+	if (host == 0) {
+		struct amp_rproc *rp = amp_rproc_new();
+		struct amp_rproc_cfg cfg;
+		uint32_t addr;
+		int pid = -1;
+
+		amp_rproc_cfg_default(&cfg);
+		cfg.firmware = fw;
+		if (!amp_rproc_start(rp, &cfg) &&
+		    !amp_rproc_wait_channel(rp, ECHO, &addr, 10 * SEC))
+			pid = amp_rproc_process_pid(rp);
+		if (write(pfd[1], &pid, sizeof(pid)) < 0)
+			_exit(2);
+		_exit(0); /* no stop: the firmware is orphaned */
+	}
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], &fwpid, sizeof(fwpid)), sizeof(fwpid));
+	close(pfd[0]);
+	assert_true(fwpid > 0);
+	pidfd = (int)syscall(SYS_pidfd_open, fwpid, 0);
+	assert_int_equal(waitpid(host, NULL, 0), host);
+	if (pidfd < 0) {
+		/* No pidfd (or already gone and reaped): it must not exist. */
+		assert_true(kill(fwpid, 0) < 0);
+		return;
+	}
+	p = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	assert_int_equal(poll(&p, 1, 5000), 1);
+	close(pidfd);
+}
+
 static void test_bad_path(void **state)
 {
 	char err[512];
@@ -543,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_stop_releases_everything),
 		cmocka_unit_test(test_firmware_killed_while_waiting),
 		cmocka_unit_test(test_firmware_killed_in_rpmsg_wait),
+		cmocka_unit_test(test_host_exit_ends_firmware),
 		cmocka_unit_test(test_bad_path),
 		cmocka_unit_test(test_not_elf),
 		cmocka_unit_test(test_not_executable),
