@@ -159,6 +159,21 @@ static void tx_give(struct amp_rpmsg_dev *dev, uint16_t id, uint32_t len)
 	kick(dev, &dev->svq);
 }
 
+/* Keep a free tx buffer as a spare (what tx_take uses first). */
+static void stock_tx(struct amp_rpmsg_dev *dev)
+{
+	struct amp_rpmsg_loan *l = loan_find(dev, NULL, 0);
+	struct amp_rpmsg_hdr *hdr;
+	uint32_t cap;
+	int id;
+
+	if (l && (id = tx_take(dev, &hdr, &cap)) >= 0) {
+		*l = (struct amp_rpmsg_loan){ hdr, cap, (uint16_t)id,
+					      LOAN_SPARE };
+		dev->nspare++;
+	}
+}
+
 /* ---- waiting ---- */
 
 static bool ready(struct amp_rpmsg_dev *dev, int want)
@@ -189,6 +204,11 @@ static int wait_for(struct amp_rpmsg_dev *dev, int want, uint64_t deadline)
 	uint64_t spin_end = now + port->spin_ns;
 	unsigned int i = 0;
 	int r = 0;
+
+	/* Idle anyway: take the next tx buffer now, so a reply does not
+	 * wait for the peer's ring line on its way out. */
+	if (want == WANT_RX && !dev->nspare)
+		stock_tx(dev);
 
 	while (!ready(dev, want)) {
 		amp_cpu_relax();
