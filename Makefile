@@ -63,7 +63,7 @@ size:
 		command -v arm-none-eabi-size >/dev/null; then \
 		$(CMAKE) --build $(BUILD) --target core_m4_size && \
 		echo "Cortex-M4 -Os, per object:" && \
-		arm-none-eabi-size $(BUILD)/core/m4/*.o; \
+		arm-none-eabi-size $(BUILD)/core/m4/*/*.o; \
 	else \
 		echo "make size: arm-none-eabi-gcc not found; install it with:"; \
 		echo "sudo apt-get install -y gcc-arm-none-eabi libnewlib-arm-none-eabi"; \
