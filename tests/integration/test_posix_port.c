@@ -162,7 +162,7 @@ static void test_deadline(void **state)
 	assert_int_equal(port->ops->wait(port, t0 + 200000), -AMP_ETIMEDOUT);
 	dt = amp_port_now(port) - t0;
 	assert_true(dt >= 200000);
-	assert_true(dt < 50 * MS);
+	assert_true(dt < 200 * MS);
 }
 
 static int remote_exit_soon(void)
