@@ -407,60 +407,74 @@ void amp_rpmsg_cfg_default(struct amp_rpmsg_cfg *cfg)
 	cfg->send_timeout_ns = AMP_RPMSG_SEND_TIMEOUT_NS_DEFAULT;
 }
 
-/* Attach virtqueue `vq` to vring `i` of the vdev, as the host wrote it. */
+/* Attach vq to a vring as the table describes it (a copy: the shared
+ * entry is read once). */
 static int vq_attach(struct amp_rpmsg_dev *dev, struct amp_vq *vq,
-		     const volatile struct amp_fw_rsc_vdev_vring *vr,
-		     bool event_idx)
+		     const struct amp_fw_rsc_vdev_vring *vr, bool event_idx)
 {
-	uint32_t da = vr->da, num = vr->num, align = vr->align;
 	void *va;
 
-	if (!AMP_IS_POW2(num) || num > AMP_VQ_MAX_NUM || !AMP_IS_POW2(align))
+	if (!AMP_IS_POW2(vr->num) || vr->num > AMP_VQ_MAX_NUM ||
+	    !AMP_IS_POW2(vr->align))
 		return -AMP_EINVAL;
-	va = amp_region_pa_to_va(&dev->shm, da, amp_vring_size(num, align));
+	va = amp_region_pa_to_va(&dev->shm, vr->da,
+				 amp_vring_size(vr->num, vr->align));
 	if (!va)
 		return -AMP_EFAULT;
 	return amp_vq_init(vq, IS_HOST(dev) ? AMP_VQ_DRIVER : AMP_VQ_DEVICE, va,
-			   num, align, vr->notifyid, event_idx);
+			   vr->num, vr->align, vr->notifyid, event_idx);
 }
 
-static int host_init(struct amp_rpmsg_dev *dev, struct amp_fw_rsc_vdev *vdev,
-		     const struct amp_rpmsg_cfg *cfg)
+/* Host: bind buffer i of the pool to descriptor i of each ring (rx
+ * buffers first, as Linux lays them out) and offer every rx buffer. */
+static int host_pool(struct amp_rpmsg_dev *dev, const struct amp_rpmsg_cfg *cfg)
 {
 	uint32_t n = dev->rvq.num < dev->svq.num ? dev->rvq.num : dev->svq.num;
 	uint32_t count = cfg->buf_count ? cfg->buf_count : n;
-	uint32_t bs = cfg->buf_size;
+	uint32_t bs = cfg->buf_size, half = count * bs;
 
 	if (count > n || bs <= AMP_RPMSG_HDR_SIZE || bs & 3 ||
-	    (uint64_t)2 * count * bs > UINT32_MAX)
+	    bs > 0x10000u + AMP_RPMSG_HDR_SIZE)
 		return -AMP_EINVAL;
-	dev->pool = amp_region_pa_to_va(&dev->shm, cfg->pool_pa,
-					(uint64_t)2 * count * bs);
+	dev->pool = amp_region_pa_to_va(&dev->shm, cfg->pool_pa, 2ull * half);
 	if (!dev->pool)
 		return -AMP_EFAULT;
 	dev->buf_size = bs;
 	dev->buf_count = count;
-	for (uint32_t i = 0, off = 0; i < count; i++, off += bs) {
-		uint64_t rx = cfg->pool_pa + off;
+	for (uint32_t i = 0; i < count; i++) {
+		uint64_t rx = cfg->pool_pa + i * bs;
 
 		amp_vq_drv_set_buf(&dev->rvq, (uint16_t)i, rx, bs,
 				   AMP_VRING_DESC_F_WRITE);
 		amp_vq_drv_offer(&dev->rvq, (uint16_t)i, bs);
-		amp_vq_drv_set_buf(&dev->svq, (uint16_t)i, rx + count * bs, 0,
-				   0);
+		amp_vq_drv_set_buf(&dev->svq, (uint16_t)i, rx + half, 0, 0);
 	}
-	(void)vdev;
 	return 0;
+}
+
+/* Remote: learn the buffer size from the first rx buffer the host
+ * offered (OpenAMP does the same); each send still checks its own. */
+static uint32_t remote_buf_size(struct amp_vq *q)
+{
+	uint32_t len = 0;
+
+	if (AMP_LOAD_ACQUIRE(&q->avail->idx)) {
+		uint16_t id = AMP_LOAD(&q->avail->ring[0]);
+
+		if (id < q->num)
+			len = AMP_LOAD(&q->desc[id].len);
+	}
+	return len > AMP_RPMSG_HDR_SIZE ? len : AMP_RPMSG_BUF_SIZE_DEFAULT;
 }
 
 int amp_rpmsg_init(struct amp_rpmsg_dev *dev, enum amp_rpmsg_role role,
 		   struct amp_fw_rsc_vdev *vdev, const struct amp_region *shm,
 		   struct amp_port *port, const struct amp_rpmsg_cfg *cfg)
 {
-	volatile struct amp_fw_rsc_vdev *v = vdev;
+	struct amp_fw_rsc_vdev_vring vr[2];
 	struct amp_rpmsg_cfg defaults;
 	uint32_t features;
-	bool eidx;
+	bool eidx, host;
 	int r;
 
 	if (!(AMP_RPMSG_ROLES & (1u << role)))
@@ -473,56 +487,41 @@ int amp_rpmsg_init(struct amp_rpmsg_dev *dev, enum amp_rpmsg_role role,
 	dev->shm = *shm;
 	dev->port = port;
 	dev->role = (uint8_t)role;
+	host = IS_HOST(dev); /* a constant when one role is built */
 	dev->send_timeout_ns = cfg->send_timeout_ns;
 	dev->ns_cb = cfg->ns_cb;
 	dev->priv = cfg->priv;
 
-	if (v->id != AMP_VIRTIO_ID_RPMSG || v->num_of_vrings < 2)
+	if (AMP_LOAD(&vdev->id) != AMP_VIRTIO_ID_RPMSG ||
+	    AMP_LOAD(&vdev->num_of_vrings) < 2)
 		return -AMP_EINVAL;
-	if (IS_HOST(dev)) {
-		features = v->dfeatures & cfg->features & AMP_RPMSG_FEATURES;
-		v->gfeatures = features;
-	} else {
-		features = v->gfeatures;
-	}
+	features = host ? vdev->dfeatures & cfg->features & AMP_RPMSG_FEATURES
+			: AMP_LOAD(&vdev->gfeatures);
 	dev->ns = !!(features & (1u << AMP_VIRTIO_RPMSG_F_NS));
 	eidx = !!(features & (1u << AMP_VIRTIO_RING_F_EVENT_IDX));
 
 	/* Host: receive on vring0, send on vring1; the remote the reverse. */
-	r = vq_attach(dev, &dev->rvq, &v->vring[IS_HOST(dev) ? 0 : 1], eidx);
+	__builtin_memcpy(vr, (const void *)vdev->vring, sizeof(vr));
+	r = vq_attach(dev, &dev->rvq, &vr[!host], eidx);
 	if (!r)
-		r = vq_attach(dev, &dev->svq, &v->vring[IS_HOST(dev) ? 1 : 0],
-			      eidx);
-	if (!r && IS_HOST(dev))
-		r = host_init(dev, vdev, cfg);
+		r = vq_attach(dev, &dev->svq, &vr[host], eidx);
+	if (!r && host)
+		r = host_pool(dev, cfg);
 	if (r)
 		return r;
-	if (!IS_HOST(dev)) {
-		/* Learn the buffer size from the first rx buffer the host
-		 * offered (OpenAMP does the same); each send still checks
-		 * its own descriptor. */
-		struct amp_vq *q = &dev->svq;
-		uint32_t len = 0;
-
-		if (AMP_LOAD_ACQUIRE(&q->avail->idx)) {
-			uint16_t id = AMP_LOAD(&q->avail->ring[0]);
-
-			if (id < q->num)
-				len = AMP_LOAD(&q->desc[id].len);
-		}
-		dev->buf_size = len > AMP_RPMSG_HDR_SIZE
-					? len
-					: AMP_RPMSG_BUF_SIZE_DEFAULT;
-	}
+	if (!host)
+		dev->buf_size = remote_buf_size(&dev->svq);
 	/* Nobody waits yet: the peer need not ring us until we ask. */
 	want_notify(dev, WANT_RX | WANT_TX, false);
 	amp_rpmsg_create_ept(&dev->ns_ept, dev, "ns", AMP_RPMSG_NS_ADDR,
 			     AMP_RPMSG_NS_ADDR, ns_rx, NULL);
-	if (IS_HOST(dev))
+	if (host) {
+		vdev->gfeatures = features;
 		AMP_STORE_RELEASE(&vdev->status,
 				  AMP_VIRTIO_STATUS_ACKNOWLEDGE |
 					  AMP_VIRTIO_STATUS_DRIVER |
 					  AMP_VIRTIO_STATUS_DRIVER_OK);
+	}
 	return 0;
 }
 
