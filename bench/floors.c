@@ -192,7 +192,16 @@ double amp_bench_memcpy_gbps(void)
 int amp_bench_measure_floors(struct amp_bench_floors *f, uint32_t rtt_iters,
 			     uint32_t wake_iters, char *err, size_t errlen)
 {
-	f->busy_poll_rtt_ns = amp_bench_busy_poll_rtt(rtt_iters);
+	/* Like memcpy's best run, the floor is the best of several medians:
+	 * one round can land on a moment the shared machine is busy. */
+	f->busy_poll_rtt_ns = -1;
+	for (int i = 0; i < 5; i++) {
+		double ns = amp_bench_busy_poll_rtt(rtt_iters);
+
+		if (ns > 0 &&
+		    (f->busy_poll_rtt_ns <= 0 || ns < f->busy_poll_rtt_ns))
+			f->busy_poll_rtt_ns = ns;
+	}
 	f->wake_rtt_ns = amp_bench_wake_rtt(wake_iters);
 	f->memcpy_gbps = amp_bench_memcpy_gbps();
 	if (f->busy_poll_rtt_ns <= 0 || f->wake_rtt_ns <= 0 ||
