@@ -191,7 +191,7 @@ static void run_rproc(struct run *run, uint32_t buf_size, uint32_t vring_num,
 
 	if (!what)
 		return;
-	rp = amp_rproc_new();
+	rp = amp_rproc_new(NULL);
 	if (!rp) {
 		setup_failed(run, "rproc", "out of memory");
 		return;

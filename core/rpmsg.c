@@ -756,6 +756,19 @@ int amp_rpmsg_wait(struct amp_rpmsg_dev *dev, uint64_t deadline)
 	}
 }
 
+bool amp_rpmsg_arm(struct amp_rpmsg_dev *dev, bool tx)
+{
+	int want = tx ? WANT_RX | WANT_TX : WANT_RX;
+
+	want_notify(dev, want, true);
+	return ready(dev, want);
+}
+
+void amp_rpmsg_disarm(struct amp_rpmsg_dev *dev)
+{
+	want_notify(dev, WANT_RX | WANT_TX, false);
+}
+
 uint32_t amp_rpmsg_max_payload(const struct amp_rpmsg_dev *dev)
 {
 	return payload_cap(dev->buf_size);

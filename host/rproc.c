@@ -73,15 +73,22 @@ void amp_rproc_cfg_default(struct amp_rproc_cfg *cfg)
 	cfg->spin_ns = AMP_SPIN_NS_DEFAULT;
 }
 
-struct amp_rproc *amp_rproc_new(void)
+struct amp_rproc *amp_rproc_new(const char *name)
 {
 	struct amp_rproc *rp = calloc(1, sizeof(*rp));
 
 	if (rp) {
 		rp->state = AMP_RPROC_OFFLINE;
 		rp->ops = &amp_rproc_process_ops;
+		snprintf(rp->name, sizeof(rp->name), "%s",
+			 name ? name : "remoteproc0");
 	}
 	return rp;
+}
+
+const char *amp_rproc_name(const struct amp_rproc *rp)
+{
+	return rp->name;
 }
 
 void amp_rproc_free(struct amp_rproc *rp)

@@ -49,6 +49,7 @@ struct amp_rproc_channel {
 struct amp_rproc {
 	enum amp_rproc_state state;
 	const struct amp_rproc_ops *ops;
+	char name[32];  /* "remoteproc0" */
 	char *firmware; /* path of the running image */
 	char err[320];
 	char exit_msg[96]; /* "firmware exited with status N" */

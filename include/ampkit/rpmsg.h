@@ -211,6 +211,14 @@ int amp_rpmsg_poll(struct amp_rpmsg_dev *dev);
  * -AMP_EPIPE or -AMP_EPROTO (as amp_rpmsg_poll). */
 int amp_rpmsg_wait(struct amp_rpmsg_dev *dev, uint64_t deadline);
 
+/* For an event loop that blocks on its own (poll/epoll on the port's
+ * fds): ask the peer to ring the doorbell when a message arrives (and,
+ * with tx, when a tx buffer is freed), then re-check.  Returns true if
+ * there is already something to do, so the caller must not block.  After
+ * waking, call amp_rpmsg_disarm(): a busy side is not rung. */
+bool amp_rpmsg_arm(struct amp_rpmsg_dev *dev, bool tx);
+void amp_rpmsg_disarm(struct amp_rpmsg_dev *dev);
+
 /* Largest payload one message can carry on this device. */
 uint32_t amp_rpmsg_max_payload(const struct amp_rpmsg_dev *dev);
 

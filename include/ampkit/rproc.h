@@ -13,6 +13,8 @@
 #ifndef AMPKIT_RPROC_H
 #define AMPKIT_RPROC_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "rpmsg.h"
 
@@ -25,37 +27,105 @@ enum amp_rproc_state {
 /* "offline", "running", "crashed" */
 const char *amp_rproc_state_name(enum amp_rproc_state s);
 
+/* What happened, for a user's event callback (daemon, CLI, tests). */
+enum amp_rproc_event {
+	AMP_RPROC_EV_RUNNING,	 /* started or recovered; detail: firmware */
+	AMP_RPROC_EV_CRASHED,	 /* detail: why ("firmware killed by signal
+				    6", "heartbeat missed for 1000 ms") */
+	AMP_RPROC_EV_OFFLINE,	 /* stopped */
+	AMP_RPROC_EV_CHANNEL_UP, /* detail: channel name; addr valid */
+	AMP_RPROC_EV_CHANNEL_DOWN,
+	AMP_RPROC_EV_COREDUMP, /* detail: path of the file written */
+};
+
+struct amp_rproc;
+typedef void (*amp_rproc_event_cb)(struct amp_rproc *rp,
+				   enum amp_rproc_event ev, const char *detail,
+				   uint32_t addr, void *priv);
+
 struct amp_rproc_cfg {
-	const char *firmware;       /* path of the firmware ELF */
+	const char *firmware;	    /* path of the firmware ELF; NULL: the
+				       one set with amp_rproc_set_firmware */
 	struct amp_rpmsg_cfg rpmsg; /* buf_size, buf_count, features; the
 				       pool address is chosen by rproc */
-	uint32_t vring_num;         /* 0: as the resource table says */
-	uint32_t spin_ns;           /* 0: AMP_SPIN_NS_DEFAULT */
+	uint32_t vring_num;	    /* 0: as the resource table says */
+	uint32_t spin_ns;	    /* 0: AMP_SPIN_NS_DEFAULT */
+	uint64_t heartbeat_ns;	    /* firmware silent this long = crashed;
+				       0: default (1 s) */
+	amp_rproc_event_cb on_event;
+	void *priv;
 };
 
 void amp_rproc_cfg_default(struct amp_rproc_cfg *cfg);
 
-struct amp_rproc;
-
-struct amp_rproc *amp_rproc_new(void);
+/* A coprocessor instance; `name` like Linux's "remoteproc0" (NULL: that).
+ * The configuration is kept for later starts and recoveries. */
+struct amp_rproc *amp_rproc_new(const char *name);
 void amp_rproc_free(struct amp_rproc *rp); /* stops it first if running */
+const char *amp_rproc_name(const struct amp_rproc *rp);
+
+/* sysfs "firmware": settable only while offline (-AMP_EBUSY). */
+int amp_rproc_set_firmware(struct amp_rproc *rp, const char *path);
+const char *amp_rproc_firmware(const struct amp_rproc *rp);
 
 /* Load, lay out, start.  0 or a negative AMP_E*; amp_rproc_error() then
  * names what was wrong (e.g. "fw.elf: .resource_table: vring 1 num 12 is
- * not a power of two (offset 0x48)"). */
+ * not a power of two (offset 0x48)").  -AMP_EBUSY unless offline. */
 int amp_rproc_start(struct amp_rproc *rp, const struct amp_rproc_cfg *cfg);
-/* Stop the firmware and release its memory and fds.  Idempotent. */
+/* Ask the firmware to shut down (mailbox channel 2, like ST's), wait up
+ * to 500 ms, then force it; release its memory and fds.  Idempotent;
+ * also leaves "crashed". */
 int amp_rproc_stop(struct amp_rproc *rp);
 
 enum amp_rproc_state amp_rproc_state(const struct amp_rproc *rp);
 const char *amp_rproc_error(const struct amp_rproc *rp);
 
-/* The host end of the RPMsg link (valid while running). */
+/* sysfs "recovery": enabled (default) restarts a crashed firmware by
+ * itself (coredump first if enabled); disabled leaves it crashed until
+ * amp_rproc_recover().  amp_rproc_recover() forces one now. */
+void amp_rproc_set_recovery(struct amp_rproc *rp, bool enabled);
+bool amp_rproc_recovery(const struct amp_rproc *rp);
+int amp_rproc_recover(struct amp_rproc *rp);
+
+/* sysfs "coredump": when enabled, each crash writes an ELF core file of
+ * the coprocessor's memory into `dir` (reported by AMP_RPROC_EV_COREDUMP).
+ * amp_rproc_coredump() writes one now to `path`. */
+void amp_rproc_set_coredump(struct amp_rproc *rp, bool enabled,
+			    const char *dir);
+bool amp_rproc_coredump_enabled(const struct amp_rproc *rp);
+int amp_rproc_coredump(struct amp_rproc *rp, const char *path);
+
+/* The firmware's trace buffer (resource type TRACE) as text, copied into
+ * buf (NUL-terminated).  Returns its length, or -AMP_ENOENT if the
+ * firmware declares none. */
+long amp_rproc_trace(struct amp_rproc *rp, char *buf, size_t len);
+
+/* The host end of the RPMsg link (valid while running; after a crash
+ * until the next stop or recovery). */
 struct amp_rpmsg_dev *amp_rproc_rpmsg(struct amp_rproc *rp);
+
+/* Channels the firmware announced, up to max; returns how many. */
+struct amp_rproc_chan_info {
+	char name[AMP_RPMSG_NAME_SIZE];
+	uint32_t addr;
+};
+int amp_rproc_channels(struct amp_rproc *rp, struct amp_rproc_chan_info *out,
+		       int max);
 
 /* Deliver messages until the remote has announced channel `name`; its
  * address in *addr.  -AMP_ETIMEDOUT, or -AMP_EPIPE if the firmware died. */
 int amp_rproc_wait_channel(struct amp_rproc *rp, const char *name,
 			   uint32_t *addr, uint64_t timeout_ns);
+
+/* One turn of an event loop that owns this rproc: deliver RPMsg messages
+ * (endpoint callbacks run here), notice a crash (exit, or heartbeat
+ * missed) and recover per policy (events through cfg.on_event), and
+ * block until something happens: a message, a state change, one of the
+ * caller's `nfds` extra fds ready (their revents filled), or timeout_ns.
+ * Returns >= 0 (messages delivered), or a negative AMP_E* only for
+ * misuse.  Never spins longer than the port's spin_ns. */
+struct pollfd;
+int amp_rproc_run(struct amp_rproc *rp, struct pollfd *fds, int nfds,
+		  uint64_t timeout_ns);
 
 #endif

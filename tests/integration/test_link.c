@@ -130,7 +130,7 @@ static void patched_fw(const char *path, int i, size_t field, uint32_t val,
 
 static struct amp_rproc *start_fw(const char *path, uint32_t vring_num)
 {
-	struct amp_rproc *rp = amp_rproc_new();
+	struct amp_rproc *rp = amp_rproc_new(NULL);
 	struct amp_rproc_cfg cfg;
 	int r;
 
@@ -148,7 +148,7 @@ static struct amp_rproc *start_fw(const char *path, uint32_t vring_num)
 static int start_error(const char *path, uint32_t vring_num, char *err,
 		       size_t errlen)
 {
-	struct amp_rproc *rp = amp_rproc_new();
+	struct amp_rproc *rp = amp_rproc_new(NULL);
 	struct amp_rproc_cfg cfg;
 	int r;
 
@@ -424,7 +424,7 @@ static void test_host_exit_ends_firmware(void **state)
 	host = fork();
 	assert_true(host >= 0);
 	if (host == 0) {
-		struct amp_rproc *rp = amp_rproc_new();
+		struct amp_rproc *rp = amp_rproc_new(NULL);
 		struct amp_rproc_cfg cfg;
 		uint32_t addr;
 		int pid = -1;

@@ -339,6 +339,31 @@ static void test_wait_delivers(void **state)
 	pair_del(p);
 }
 
+static void test_arm_for_own_event_loop(void **state)
+{
+	struct pair *p = pair_new(16, 512, AMP_RPMSG_FEATURES);
+	struct chan c;
+	uint32_t n;
+
+	(void)state;
+	chan_open(p, &c, "rpmsg-raw");
+	/* Disarmed (busy) remote: the host sends without ringing. */
+	n = p->hport.notifies;
+	assert_int_equal(amp_rpmsg_send(&c.h, "a", 1), 0);
+	assert_int_equal(p->hport.notifies, n);
+	assert_true(amp_rpmsg_arm(&p->remote, false)); /* pending: no block */
+	assert_int_equal(amp_rpmsg_poll(&p->remote), 1);
+	/* Armed and idle: the next send rings the remote's doorbell. */
+	assert_false(amp_rpmsg_arm(&p->remote, false));
+	assert_int_equal(amp_rpmsg_send(&c.h, "b", 1), 0);
+	assert_int_equal(p->hport.notifies, n + 1);
+	amp_rpmsg_disarm(&p->remote);
+	assert_int_equal(amp_rpmsg_send(&c.h, "c", 1), 0);
+	assert_int_equal(p->hport.notifies, n + 1);
+	assert_int_equal(amp_rpmsg_poll(&p->remote), 2);
+	pair_del(p);
+}
+
 static void test_zero_copy_receive(void **state)
 {
 	struct pair *p = pair_new(4, 512, AMP_RPMSG_FEATURES);
@@ -560,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_tx_exhaustion_event_idx),
 		cmocka_unit_test(test_peer_gone),
 		cmocka_unit_test(test_wait_delivers),
+		cmocka_unit_test(test_arm_for_own_event_loop),
 		cmocka_unit_test(test_zero_copy_receive),
 		cmocka_unit_test(test_zero_copy_send),
 		cmocka_unit_test(test_lying_remote),
