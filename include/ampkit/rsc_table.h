@@ -75,10 +75,14 @@ AMP_STATIC_ASSERT(sizeof(struct amp_fw_rsc_vdev) == 28, "vdev");
 AMP_STATIC_ASSERT(sizeof(struct amp_fw_rsc_vdev_vring) == 20, "vdev vring");
 AMP_STATIC_ASSERT(offsetof(struct amp_fw_rsc_vdev, status) == 24, "vdev");
 
-/* Validate a table of `size` bytes: header, offsets, each known entry's
- * size, vdev vrings (power-of-two num no larger than max_vring_num, or 0
- * for no limit) and config inside the table, carveouts not overlapping.
- * Returns 0 or -AMP_EINVAL with *diag saying what and where. */
+/* Validate a table of `size` bytes before anything trusts it: header
+ * (ver 1, reserved 0), the offset array and every entry inside the table,
+ * entry offsets 4-byte aligned and past the header, each known entry's
+ * body inside the table, vdev vrings and config inside the table, vring
+ * num a power of two no larger than max_vring_num (pass AMP_VQ_MAX_NUM;
+ * 0: virtio's 32768) and align a power of two, carveouts neither empty,
+ * nor wrapping past 4 GiB, nor overlapping.  Returns 0 or -AMP_EINVAL with
+ * *diag saying what and at which byte offset. */
 int amp_rsc_table_check(const void *table, size_t size,
 			uint32_t max_vring_num, struct amp_diag *diag);
 
