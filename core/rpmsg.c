@@ -5,8 +5,8 @@
  * deadline.
  *
  * The two roles differ only in where buffers come from, so that lives in
- * four small functions (rx_take, rx_give, tx_take, tx_give); everything
- * above them is shared.  The host binds buffer i of its pool to
+ * four small functions (take, rx_give, tx_take, tx_give); everything above
+ * them is shared.  The host binds buffer i of its pool to
  * descriptor i, so it never reads an address back from shared memory; the
  * remote translates every descriptor address through the region.
  */
@@ -57,44 +57,44 @@ static void kick(struct amp_rpmsg_dev *dev, struct amp_vq *vq)
 
 /* ---- buffers: the only role-specific code ---- */
 
+/* Host: slot `slot` of the pool (rx buffers first, then tx). */
+static struct amp_rpmsg_hdr *pool_buf(const struct amp_rpmsg_dev *dev,
+				      uint32_t slot)
+{
+	return (struct amp_rpmsg_hdr *)(dev->pool +
+					(size_t)slot * dev->buf_size);
+}
+
 /* Take a buffer from vq: the host takes its own buffer back from the used
- * ring (slot `base` + id of its pool, so no address is read from shared
- * memory), the remote takes an offered one and checks its address.  Bad
- * entries are counted and skipped.  -AMP_EAGAIN when there is none. */
+ * ring (pool slot `base` + id, so no address is read from shared memory),
+ * the remote takes an offered one and checks its address.  Bad entries
+ * are counted and skipped.  -AMP_EAGAIN (or -AMP_EOVERFLOW for a broken
+ * ring) when there is none. */
 static int take(struct amp_rpmsg_dev *dev, struct amp_vq *vq, uint32_t base,
 		struct amp_rpmsg_hdr **hdr, uint32_t *len)
 {
 	for (;;) {
-		uint64_t pa;
-		int id;
+		uint64_t pa = 0;
+		int id = IS_HOST(dev) ? amp_vq_drv_take_used(vq, len)
+				      : amp_vq_dev_take_avail(vq, &pa, len);
 
-		if (IS_HOST(dev)) {
-			id = amp_vq_drv_take_used(vq, len);
-			if (id >= 0) {
-				if (*len > dev->buf_size)
-					*len = 0; /* a lie: deliver() drops it
-						   */
-				*hdr = (struct amp_rpmsg_hdr
-						*)(dev->pool +
-						   (size_t)(base +
-							    (uint32_t)id) *
-							   dev->buf_size);
-				return id;
-			}
-		} else {
-			id = amp_vq_dev_take_avail(vq, &pa, len);
-			if (id >= 0) {
-				*hdr = *len > AMP_RPMSG_HDR_SIZE
-					       ? amp_region_pa_to_va(&dev->shm,
-								     pa, *len)
-					       : NULL;
-				if (*hdr)
-					return id;
-				amp_vq_dev_return(vq, (uint16_t)id, 0);
-			}
-		}
 		if (id == -AMP_EAGAIN || id == -AMP_EOVERFLOW)
 			return id;
+		if (id >= 0 && IS_HOST(dev)) {
+			if (*len > dev->buf_size)
+				*len = 0; /* a lie: deliver() drops it */
+			*hdr = pool_buf(dev, base + (uint32_t)id);
+			return id;
+		}
+		if (id >= 0) {
+			*hdr = *len > AMP_RPMSG_HDR_SIZE
+				       ? amp_region_pa_to_va(&dev->shm, pa,
+							     *len)
+				       : NULL;
+			if (*hdr)
+				return id;
+			amp_vq_dev_return(vq, (uint16_t)id, 0);
+		}
 		dev->stats.bad++;
 	}
 }
@@ -137,10 +137,7 @@ static int tx_take(struct amp_rpmsg_dev *dev, struct amp_rpmsg_hdr **hdr,
 	}
 	if (IS_HOST(dev) && dev->next_tx < dev->buf_count) {
 		id = (int)dev->next_tx++;
-		*hdr = (struct amp_rpmsg_hdr *)(dev->pool +
-						(size_t)(dev->buf_count +
-							 (uint32_t)id) *
-							dev->buf_size);
+		*hdr = pool_buf(dev, dev->buf_count + (uint32_t)id);
 	} else {
 		id = take(dev, &dev->svq, dev->buf_count, hdr, &len);
 		if (id < 0)
