@@ -1,5 +1,6 @@
 /*
- * elf.c - sanity checks on a coprocessor firmware ELF and section lookup.
+ * elf.c - sanity checks on a coprocessor firmware ELF, section lookup, and
+ * placing its PT_LOAD segments in device memory.
  *
  * The checks follow Linux remoteproc_elf_loader.c in its order, so a file
  * the kernel would refuse is refused here with the matching reason; a few
@@ -8,6 +9,10 @@
  * tables with our sizes.  Fields are decoded byte by byte, little-endian:
  * the image may sit at any alignment and the check must not depend on the
  * CPU's byte order.
+ *
+ * Loading validates every segment before it writes any, so a refused
+ * image leaves device memory as it was (and check_only is the same walk
+ * with the writes left out).
  *
  * The structs below only give the layout (sizes and field offsets); the
  * core is freestanding and cannot rely on a C library <elf.h>.
@@ -24,6 +29,7 @@
 #define SHN_UNDEF 0
 #define SHT_STRTAB 3
 #define SHT_NOBITS 8
+#define PT_LOAD 1
 
 struct elf32_ehdr {
 	uint8_t e_ident[EI_NIDENT];
@@ -264,5 +270,130 @@ int amp_elf_find_section(const void *img, size_t size, const char *name,
 		*offset = (size_t)off;
 	if (len)
 		*len = (size_t)sz;
+	return 0;
+}
+
+/* Program header n of a checked image (its table is inside the file). */
+static const uint8_t *phdr(const uint8_t *img, const struct ehdr *h, uint32_t n)
+{
+	return img + h->phoff + (uint64_t)n * h->phdr_size;
+}
+
+static void read_seg(const uint8_t *ph, int is64, struct amp_elf_seg *s)
+{
+	s->da = FLD(ph, is64, phdr, p_paddr);
+	s->offset = FLD(ph, is64, phdr, p_offset);
+	s->filesz = FLD(ph, is64, phdr, p_filesz);
+	s->memsz = FLD(ph, is64, phdr, p_memsz);
+	s->flags = (uint32_t)FLD(ph, is64, phdr, p_flags);
+}
+
+/* amp_elf_check, keeping the decoded header for the segment walkers. */
+static int check_ehdr(const uint8_t *img, size_t size, struct ehdr *h,
+		      struct amp_diag *d)
+{
+	int err = amp_elf_check(img, size, d);
+
+	return err ? err : parse_ehdr(img, size, h, d);
+}
+
+int amp_elf_segment(const void *img, size_t size, uint32_t i,
+		    struct amp_elf_seg *seg)
+{
+	struct ehdr h;
+	uint32_t n;
+
+	/* "Checked" is the caller's promise; re-checking costs a few
+	 * compares and keeps a broken promise from reading out of bounds. */
+	if (!seg || check_ehdr(img, size, &h, NULL))
+		return -AMP_EINVAL;
+	for (n = 0; n < h.phnum; n++) {
+		const uint8_t *ph = phdr(img, &h, n);
+
+		if (FLD(ph, h.is64, phdr, p_type) != PT_LOAD)
+			continue;
+		if (i-- == 0) {
+			read_seg(ph, h.is64, seg);
+			return 0;
+		}
+	}
+	return -AMP_ENOENT;
+}
+
+/*
+ * One PT_LOAD segment's checks, in the kernel's order: 0 with *va its
+ * device memory, or -AMP_EINVAL.  The arithmetic is 64-bit on every CPU,
+ * so a 32-bit one cannot mistake an ELF64 size that wraps its size_t for
+ * one that fits.
+ */
+static int place(const uint8_t *img, size_t size, const uint8_t *ph, int is64,
+		 const struct amp_elf_mem *mem, struct amp_elf_seg *s,
+		 void **va, struct amp_diag *d)
+{
+	uint64_t at = (uint64_t)(ph - img);
+
+	read_seg(ph, is64, s);
+	*va = NULL;
+	if (s->filesz > s->memsz)
+		return bad(d, "bad phdr: filesz > memsz",
+			   at + FOFF(is64, phdr, p_filesz));
+	if (!fits(s->offset, s->filesz, size))
+		return bad(d, "truncated fw: segment data past end of file",
+			   at + FOFF(is64, phdr, p_offset));
+	/* The wrap and size_t tests spare da_to_va ranges it could
+	 * misjudge, and the copy lengths that size_t could not hold. */
+	if (s->da + s->memsz < s->da || s->memsz > SIZE_MAX ||
+	    !(*va = mem->da_to_va(mem->ctx, s->da, s->memsz)))
+		return bad(d, "bad phdr da: segment not in device memory",
+			   at + FOFF(is64, phdr, p_paddr));
+	return 0;
+}
+
+int amp_elf_load(const void *img, size_t size, const struct amp_elf_mem *mem,
+		 uint64_t *entry, struct amp_diag *diag)
+{
+	const uint8_t *p = img;
+	struct amp_elf_seg s;
+	struct ehdr h;
+	uint32_t n;
+	void *va;
+	int err;
+
+	err = check_ehdr(p, size, &h, diag);
+	if (err)
+		return err;
+	if (!mem || !mem->da_to_va)
+		return bad(diag, "no device memory to load into", 0);
+
+	/* Every segment is checked before the first is written, so a bad
+	 * one late in the table cannot leave half an image behind. */
+	for (n = 0; n < h.phnum; n++) {
+		const uint8_t *ph = phdr(p, &h, n);
+
+		/* Linux skips PT_LOAD with memsz 0: nothing to place. */
+		if (FLD(ph, h.is64, phdr, p_type) != PT_LOAD ||
+		    FLD(ph, h.is64, phdr, p_memsz) == 0)
+			continue;
+		err = place(p, size, ph, h.is64, mem, &s, &va, diag);
+		if (err)
+			return err;
+	}
+	for (n = 0; n < h.phnum && !mem->check_only; n++) {
+		const uint8_t *ph = phdr(p, &h, n);
+
+		if (FLD(ph, h.is64, phdr, p_type) != PT_LOAD ||
+		    FLD(ph, h.is64, phdr, p_memsz) == 0)
+			continue;
+		/* Asked again rather than remembered: the core keeps no
+		 * array of segments, and da_to_va is a pure lookup. */
+		err = place(p, size, ph, h.is64, mem, &s, &va, diag);
+		if (err)
+			return err;
+		__builtin_memcpy(va, p + s.offset, (size_t)s.filesz);
+		__builtin_memset((uint8_t *)va + s.filesz, 0,
+				 (size_t)(s.memsz - s.filesz));
+	}
+	if (entry)
+		*entry = FLD(p, h.is64, ehdr, e_entry);
 	return 0;
 }
