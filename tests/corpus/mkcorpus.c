@@ -3,7 +3,8 @@
  * tests/corpus/ and their INDEX) that every firmware loader in ampkit must
  * refuse.
  *
- *   mkcorpus OUTDIR
+ *   mkcorpus OUTDIR                  the committed corpus
+ *   mkcorpus --firmware FW OUTDIR    cases cut from a built firmware
  *
  * Every case starts from one small hand-built template image, so the
  * output depends on nothing but this file: the same bytes on every
@@ -33,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ampkit/elf.h>
 #include <ampkit/rsc_table.h>
 
 #define IMG_MAX 4096
@@ -767,7 +769,7 @@ static const struct corpus_case cases[] = {
 
 /* ---- output ------------------------------------------------------------- */
 
-static void die(const char *fmt, ...)
+static _Noreturn void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -795,6 +797,213 @@ static void write_file(const char *dir, const char *name, const void *data,
 		die("%s: write failed", path);
 }
 
+/* ---- cases cut from the real firmware (build tree only) ----------------- */
+
+/*
+ * mkcorpus --firmware FW OUTDIR writes a few cases cut from the firmware
+ * the build just linked (fw-*.elf and an INDEX of their own).  Its bytes
+ * change with the compiler, so these are never committed; they show the
+ * refusals hold on a full-size image laid out by a real linker.
+ */
+struct fw {
+	uint8_t *b;
+	size_t size;
+	size_t shoff;	 /* section headers */
+	size_t rsc_sh;	 /* .resource_table's section header */
+	size_t rsc_name; /* its name in .shstrtab */
+	size_t rsc_off, rsc_len;
+	size_t vdev; /* the rpmsg vdev, from the table start */
+};
+
+static uint64_t get(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/* Like mkcorpus's own images, the firmware must be an ELF64 LE file with
+ * a .resource_table holding an rpmsg vdev; anything else is a build bug
+ * worth stopping on. */
+static void fw_read(const char *path, struct fw *fw)
+{
+	size_t shnum, strndx, str_off, str_size;
+	size_t want = sizeof(AMP_RSC_SECTION);
+	FILE *f = fopen(path, "rb");
+	long n;
+
+	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0)
+		die("%s: %s", path, strerror(errno));
+	rewind(f);
+	fw->size = (size_t)n;
+	fw->b = malloc(fw->size);
+	if (!fw->b || fread(fw->b, 1, fw->size, f) != fw->size)
+		die("%s: read failed", path);
+	fclose(f);
+	if (fw->size < sizeof(Elf64_Ehdr) || memcmp(fw->b, ELFMAG, SELFMAG) ||
+	    fw->b[EI_CLASS] != ELFCLASS64 || fw->b[EI_DATA] != ELFDATA2LSB)
+		die("%s: not an ELF64 little-endian file", path);
+	fw->shoff = get(fw->b + EH(e_shoff), 8);
+	shnum = get(fw->b + EH(e_shnum), 2);
+	strndx = get(fw->b + EH(e_shstrndx), 2);
+	if (get(fw->b + EH(e_shentsize), 2) != sizeof(Elf64_Shdr) ||
+	    fw->shoff > fw->size ||
+	    shnum > (fw->size - fw->shoff) / sizeof(Elf64_Shdr) ||
+	    strndx >= shnum)
+		die("%s: bad section header table", path);
+#define FSH(i, f)                                                              \
+	get(fw->b + fw->shoff + (i) * sizeof(Elf64_Shdr) +                     \
+		    offsetof(Elf64_Shdr, f),                                   \
+	    sizeof(((Elf64_Shdr *)0)->f))
+	str_off = FSH(strndx, sh_offset);
+	str_size = FSH(strndx, sh_size);
+	if (str_off > fw->size || str_size > fw->size - str_off)
+		die("%s: bad .shstrtab", path);
+	fw->rsc_sh = 0;
+	for (size_t i = 1; i < shnum && !fw->rsc_sh; i++) {
+		size_t nm = FSH(i, sh_name);
+
+		/* The name and its NUL, inside the table. */
+		if (nm < str_size && want <= str_size - nm &&
+		    !memcmp(fw->b + str_off + nm, AMP_RSC_SECTION, want)) {
+			fw->rsc_sh = fw->shoff + i * sizeof(Elf64_Shdr);
+			fw->rsc_name = str_off + nm;
+			fw->rsc_off = FSH(i, sh_offset);
+			fw->rsc_len = FSH(i, sh_size);
+		}
+	}
+#undef FSH
+	if (!fw->rsc_sh || fw->rsc_off > fw->size ||
+	    fw->rsc_len > fw->size - fw->rsc_off || fw->rsc_len < 16)
+		die("%s: no usable %s", path, AMP_RSC_SECTION);
+	fw->vdev = 0;
+	for (uint32_t i = 0; i < get(fw->b + fw->rsc_off + T_NUM, 4); i++) {
+		size_t o = get(fw->b + fw->rsc_off + T_OFFSET0 + 4 * i, 4);
+
+		if (o + sizeof(struct amp_fw_rsc_vdev) +
+				    2 * sizeof(struct amp_fw_rsc_vdev_vring) <=
+			    fw->rsc_len &&
+		    get(fw->b + fw->rsc_off + o, 4) == AMP_RSC_VDEV &&
+		    get(fw->b + fw->rsc_off + o + 4, 4) == AMP_VIRTIO_ID_RPMSG)
+			fw->vdev = o;
+	}
+	if (!fw->vdev)
+		die("%s: no rpmsg vdev with two vrings", path);
+}
+
+enum fw_cut {
+	FW_TRUNC_40,
+	FW_TRUNC_HALF,
+	FW_TRUNC_LAST,
+	FW_BAD_MAGIC,
+	FW_BIG_ENDIAN,
+	FW_PHNUM_0,
+	FW_NO_RSC,
+	FW_RSC_NOBITS,
+	FW_RSC_VER_2,
+	FW_RSC_NUM,
+	FW_NVR,
+	FW_VRING_NUM_12,
+	FW_NCUTS
+};
+
+static const char *const fw_cases[FW_NCUTS][2] = {
+	[FW_TRUNC_40] = { "fw-trunc-40.elf",
+			  "image too small for an ELF header" },
+	[FW_TRUNC_HALF] = { "fw-trunc-half.elf",
+			    "section headers past end of file" },
+	[FW_TRUNC_LAST] = { "fw-trunc-last-byte.elf",
+			    "section headers past end of file" },
+	[FW_BAD_MAGIC] = { "fw-bad-magic.elf", "bad ELF magic" },
+	[FW_BIG_ENDIAN] = { "fw-big-endian.elf", "not little-endian" },
+	[FW_PHNUM_0] = { "fw-phnum-0.elf", "no loadable segments" },
+	[FW_NO_RSC] = { "fw-no-rsc-section.elf", "no .resource_table section" },
+	[FW_RSC_NOBITS] = { "fw-rsc-nobits.elf", "no file data" },
+	[FW_RSC_VER_2] = { "fw-rsc-ver-2.elf", "version is not 1" },
+	[FW_RSC_NUM] = { "fw-rsc-num-past-table.elf",
+			 "offset array runs past the table" },
+	[FW_NVR] = { "fw-vdev-nvr-past-table.elf",
+		     "vdev vrings run past the table" },
+	[FW_VRING_NUM_12] = { "fw-vring-num-12.elf",
+			      "vdev vring num is not a power of two" },
+};
+
+static int firmware_cases(const char *path, const char *dir)
+{
+	static char index[4096];
+	struct fw fw = { 0 };
+	size_t n;
+	uint8_t *b;
+
+	fw_read(path, &fw);
+	b = malloc(fw.size);
+	if (!b)
+		die("out of memory");
+	n = (size_t)snprintf(index, sizeof(index),
+			     "# Cut from %s by mkcorpus --firmware.\n", path);
+	for (int c = 0; c < FW_NCUTS; c++) {
+		uint8_t *t = b + fw.rsc_off;
+		size_t size = fw.size;
+
+		memcpy(b, fw.b, fw.size);
+		switch (c) {
+		case FW_TRUNC_40:
+			size = 40;
+			break;
+		case FW_TRUNC_HALF:
+			size = fw.shoff / 2;
+			break;
+		case FW_TRUNC_LAST:
+			size--;
+			break;
+		case FW_BAD_MAGIC:
+			b[0] = 0x7e;
+			break;
+		case FW_BIG_ENDIAN:
+			b[EI_DATA] = ELFDATA2MSB;
+			break;
+		case FW_PHNUM_0:
+			put16(b + EH(e_phnum), 0);
+			break;
+		case FW_NO_RSC:
+			b[fw.rsc_name + 1] = 'R';
+			break;
+		case FW_RSC_NOBITS:
+			put32(b + fw.rsc_sh + offsetof(Elf64_Shdr, sh_type),
+			      SHT_NOBITS);
+			break;
+		case FW_RSC_VER_2:
+			put32(t + T_VER, 2);
+			break;
+		case FW_RSC_NUM:
+			put32(t + T_NUM, 1000);
+			break;
+		case FW_NVR:
+			t[fw.vdev + offsetof(struct amp_fw_rsc_vdev,
+					     num_of_vrings)] = 200;
+			break;
+		case FW_VRING_NUM_12:
+			put32(t + fw.vdev + sizeof(struct amp_fw_rsc_vdev) +
+				      sizeof(struct amp_fw_rsc_vdev_vring) +
+				      offsetof(struct amp_fw_rsc_vdev_vring,
+					       num),
+			      12);
+			break;
+		}
+		write_file(dir, fw_cases[c][0], b, size);
+		n += (size_t)snprintf(index + n, sizeof(index) - n, "%s\t%s\n",
+				      fw_cases[c][0], fw_cases[c][1]);
+		if (n >= sizeof(index))
+			die("INDEX too large");
+	}
+	write_file(dir, "INDEX", index, n);
+	free(b);
+	free(fw.b);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static char index[16384];
@@ -802,8 +1011,10 @@ int main(int argc, char **argv)
 	size_t n = 0;
 	int len;
 
+	if (argc == 4 && !strcmp(argv[1], "--firmware"))
+		return firmware_cases(argv[2], argv[3]);
 	if (argc != 2)
-		die("usage: mkcorpus OUTDIR");
+		die("usage: mkcorpus OUTDIR | mkcorpus --firmware FW OUTDIR");
 
 	build_default(&im);
 	write_file(argv[1], "template.elf", im.b, im.size);
