@@ -3,7 +3,11 @@
  * ELF section the host looks for (".resource_table").
  *
  * Laid out like ST's STM32MP15 M4 firmware: one rpmsg vdev with two
- * 16-entry vrings whose addresses the host chooses.  It is writable data,
+ * 16-entry vrings whose addresses the host chooses, and a trace buffer
+ * "cm4_log" for amp_app_log().  Its da is FW_RSC_ADDR_ANY, an ampkit
+ * extension (Linux wants a fixed da): the host places it in shared
+ * memory and writes the address back, so the same table works on every
+ * platform.  It is writable data,
  * not const: on a real coprocessor this copy is the live table the host
  * writes DRIVER_OK and vring addresses into.  Flat fields instead of the
  * rsc_table.h structs, because those end in flexible arrays that C does
@@ -14,14 +18,16 @@
 
 struct fw_resource_table {
 	uint32_t ver, num, reserved[2];
-	uint32_t offset[1];
+	uint32_t offset[2];
 	/* the rpmsg vdev, as struct amp_fw_rsc_vdev */
 	uint32_t type, id, notifyid, dfeatures, gfeatures, config_len;
 	uint8_t status, num_of_vrings, vdev_reserved[2];
 	struct amp_fw_rsc_vdev_vring vring[2];
+	struct amp_fw_rsc_trace trace;
 } AMP_PACKED;
 
 #define VDEV_AT offsetof(struct fw_resource_table, type)
+#define TRACE_AT offsetof(struct fw_resource_table, trace)
 
 AMP_STATIC_ASSERT(offsetof(struct fw_resource_table, status) - VDEV_AT ==
 			  offsetof(struct amp_fw_rsc_vdev, status),
@@ -32,12 +38,13 @@ AMP_STATIC_ASSERT(offsetof(struct fw_resource_table, vring) - VDEV_AT ==
 
 #define FW_VRING_NUM 16u
 #define FW_VRING_ALIGN 16u
+#define FW_TRACE_LEN 4096u
 
 __attribute__((section(".resource_table"), used))
 struct fw_resource_table amp_fw_resource_table = {
 	.ver = 1,
-	.num = 1,
-	.offset = { VDEV_AT },
+	.num = 2,
+	.offset = { VDEV_AT, TRACE_AT },
 	.type = AMP_RSC_VDEV,
 	.id = AMP_VIRTIO_ID_RPMSG,
 	.notifyid = 0,
@@ -46,5 +53,11 @@ struct fw_resource_table amp_fw_resource_table = {
 	.vring = {
 		{ AMP_FW_RSC_ADDR_ANY, FW_VRING_ALIGN, FW_VRING_NUM, 0, 0 },
 		{ AMP_FW_RSC_ADDR_ANY, FW_VRING_ALIGN, FW_VRING_NUM, 1, 0 },
+	},
+	.trace = {
+		.type = AMP_RSC_TRACE,
+		.da = AMP_FW_RSC_ADDR_ANY,
+		.len = FW_TRACE_LEN,
+		.name = "cm4_log",
 	},
 };

@@ -17,6 +17,7 @@
 
 #include "ampkit/posix.h"
 #include "ampkit/rproc.h"
+#include "ampkit/rsc_table.h"
 
 struct amp_rproc;
 
@@ -24,6 +25,9 @@ struct amp_rproc_ops {
 	const char *name;
 	uint64_t pa_base;  /* peer address of shared memory byte 0 */
 	uint64_t max_size; /* largest shared memory the backend can give */
+	/* The coprocessor's own memory, where image segments may also go
+	 * (posix: the native executable's link range). */
+	uint64_t image_base, image_size;
 	/* Create `size` bytes of zeroed shared memory (rp->shm) and the
 	 * mailbox (rp->port).  On failure nothing is left allocated. */
 	int (*prepare)(struct amp_rproc *rp, uint64_t size);
@@ -31,13 +35,66 @@ struct amp_rproc_ops {
 	 * firmware is not running and prepare's resources remain. */
 	int (*start)(struct amp_rproc *rp);
 	/* Make sure the firmware is no longer running: give it grace_ns to
-	 * exit by itself, then ask, then force.  Writes how it ended into
-	 * rp->exit_msg.  Idempotent. */
+	 * exit by itself (after a shutdown request, or a hang-up), then
+	 * force it.  Writes how it ended into rp->exit_msg and whether it
+	 * exited cleanly into rp->exit_clean.  Idempotent. */
 	void (*stop)(struct amp_rproc *rp, uint64_t grace_ns);
 	bool (*is_alive)(struct amp_rproc *rp);
+	/* Block until the doorbell rings, the firmware dies, one of the
+	 * caller's fds is ready, or the deadline: AMP_POSIX_WOKE_* bits. */
+	int (*wait_fds)(struct amp_rproc *rp, struct pollfd *fds, int nfds,
+			uint64_t deadline);
 	/* Release what prepare created.  Idempotent. */
 	void (*unprepare)(struct amp_rproc *rp);
 };
+
+/* What lives in the shared memory, as the resource handling placed it
+ * (rsc.c): for the live table, the coredump and the trace reader. */
+enum amp_rproc_area_kind {
+	AMP_AREA_TABLE, /* control block + live resource table */
+	AMP_AREA_CARVEOUT,
+	AMP_AREA_DEVMEM,
+	AMP_AREA_TRACE,
+	AMP_AREA_VRING,
+	AMP_AREA_POOL,
+};
+
+#define AMP_RPROC_MAX_AREAS 32
+
+struct amp_rproc_area {
+	uint8_t kind;  /* enum amp_rproc_area_kind */
+	uint8_t fixed; /* the firmware chose the address */
+	char name[AMP_RSC_NAME_SIZE + 1];
+	uint32_t entry;	   /* its entry's offset in the table, for messages */
+	uint32_t index;	   /* vring number */
+	uint64_t off, len; /* in the shared memory (da = pa_base + off) */
+};
+
+struct amp_rproc_layout {
+	uint64_t size; /* of the shared memory */
+	uint32_t rsc_off;
+	uint32_t vdev_off; /* rpmsg vdev, from the table start */
+	uint32_t vring_num[2];
+	uint64_t pool_off;
+	uint32_t buf_count;
+	struct amp_rproc_area area[AMP_RPROC_MAX_AREAS];
+	unsigned narea;
+	int trace;    /* area index of the trace buffer, -1: none */
+	int vring[2]; /* area indexes of the rpmsg vrings */
+};
+
+/* Place every resource of a checked table in the backend's window: fixed
+ * addresses checked (inside the window, clear of each other), ANY ones
+ * allocated past them.  Fills lay from rsc_off/vdev_off/vring_num up to
+ * the end of the last area (lay->size, before the buffer pool).  0, or
+ * -AMP_E* with rp->err naming `fw`, the entry and its table offset. */
+int amp_rproc_rsc_plan(struct amp_rproc *rp, const char *fw,
+		       const uint8_t *table, size_t size,
+		       struct amp_rproc_layout *lay);
+/* Write the addresses chosen into the live table (da, pa, vring num and
+ * notify ids), as Linux writes them into the loaded table. */
+void amp_rproc_rsc_write(struct amp_rproc *rp, uint8_t *live,
+			 const struct amp_rproc_layout *lay);
 
 /* A channel the firmware announced through the name service. */
 struct amp_rproc_channel {
@@ -49,10 +106,11 @@ struct amp_rproc_channel {
 struct amp_rproc {
 	enum amp_rproc_state state;
 	const struct amp_rproc_ops *ops;
-	char name[32];  /* "remoteproc0" */
+	char name[32];	/* "remoteproc0" */
 	char *firmware; /* path of the running image */
 	char err[320];
 	char exit_msg[96]; /* "firmware exited with status N" */
+	bool exit_clean;   /* it exited with status 0 */
 
 	struct amp_region shm; /* valid between prepare and unprepare */
 	struct amp_port *port;
@@ -62,6 +120,27 @@ struct amp_rproc {
 	struct amp_rpmsg_dev rpmsg;
 	amp_rpmsg_ns_cb user_ns_cb;
 	struct amp_rproc_channel *channels;
+
+	/* Kept from the last start, for recoveries and for start(rp, NULL):
+	 * cfg.firmware is not used (see `firmware`). */
+	struct amp_rproc_cfg cfg;
+	bool have_cfg;
+	struct amp_rproc_layout lay;	   /* valid while the memory is */
+	uint8_t elf_class, elf_machine[2]; /* of the image, for coredumps */
+
+	/* Policies (sysfs recovery, coredump) and crash bookkeeping. */
+	bool recovery_disabled;
+	bool coredump_enabled;
+	char *coredump_dir;
+	bool recovery_pending; /* crashed; run() recovers if enabled */
+	char crash_reason[128];
+	unsigned crashes;
+
+	/* Heartbeat watch: the last value seen and when it last moved. */
+	uint64_t heartbeat_ns;
+	uint32_t *beat; /* in shared memory; NULL: no heartbeat */
+	uint32_t beat_seen;
+	uint64_t beat_moved;
 
 	void *backend; /* the backend's own state */
 };
@@ -75,5 +154,10 @@ int amp_rproc_fail(struct amp_rproc *rp, int err, const char *fmt, ...)
 /* The firmware's process id (posix backend), or -1: for tests and
  * diagnostics only. */
 int amp_rproc_process_pid(const struct amp_rproc *rp);
+
+/* Write an ELF core file of the coprocessor memory to `path`, with
+ * `reason` in a note (coredump.c).  0 or -errno with rp->err set. */
+int amp_rproc_write_core(struct amp_rproc *rp, const char *path,
+			 const char *reason);
 
 #endif

@@ -27,7 +27,6 @@
 #define CHILD_FD_SHM 3
 #define CHILD_FD_ERR (CHILD_FD_SHM + 4) /* exec errno, close-on-exec */
 #define CHILD_FD_SCRATCH 16		/* above every fixed number */
-#define STOP_TERM_NS 500000000ull	/* SIGTERM grace, as STM32 */
 
 extern char **environ;
 
@@ -178,6 +177,14 @@ static int process_start(struct amp_rproc *rp)
 	l->ctrl->rsc_offset = rp->rsc_offset;
 	l->ctrl->rsc_size = rp->rsc_size;
 	l->ctrl->spin_ns = rp->spin_ns;
+	/* Beat four times per period, so one late beat is not a hang. */
+	l->ctrl->heartbeat_us = (uint32_t)(rp->heartbeat_ns / 4000 > UINT32_MAX
+						   ? UINT32_MAX
+						   : rp->heartbeat_ns / 4000);
+	if (!l->ctrl->heartbeat_us)
+		l->ctrl->heartbeat_us = 1;
+	l->ctrl->heartbeat = 0;
+	rp->beat = &l->ctrl->heartbeat;
 	snprintf(link_var, sizeof(link_var), "%s=%d,%d,%d,%d,%d", AMP_POSIX_ENV,
 		 CHILD_FD_SHM, CHILD_FD_SHM + 1, CHILD_FD_SHM + 2,
 		 CHILD_FD_SHM + 3, (int)getpid());
@@ -278,6 +285,8 @@ static void describe_exit(struct amp_rproc *rp, int st)
 			 "firmware exited with status %d", WEXITSTATUS(st));
 }
 
+/* The shutdown request (or the hang-up) was the asking; after grace_ns
+ * the core is "reset": SIGKILL, as ST's driver resets the M4. */
 static void process_stop(struct amp_rproc *rp, uint64_t grace_ns)
 {
 	struct process *p = proc(rp);
@@ -285,13 +294,12 @@ static void process_stop(struct amp_rproc *rp, uint64_t grace_ns)
 	if (!p || p->pid <= 0)
 		return;
 	if (!reap_within(p, grace_ns)) {
-		kill(p->pid, SIGTERM);
-		if (!reap_within(p, STOP_TERM_NS)) {
-			kill(p->pid, SIGKILL);
-			reap_now(p, 0);
-		}
+		kill(p->pid, SIGKILL);
+		reap_now(p, 0);
 	}
 	describe_exit(rp, p->status);
+	rp->exit_clean = p->status >= 0 && WIFEXITED(p->status) &&
+			 WEXITSTATUS(p->status) == 0;
 	if (p->pidfd >= 0)
 		close(p->pidfd);
 	p->pidfd = -1;
@@ -305,6 +313,14 @@ static bool process_is_alive(struct amp_rproc *rp)
 	return p && p->pid > 0 && !p->reaped && !reap_now(p, WNOHANG);
 }
 
+static int process_wait_fds(struct amp_rproc *rp, struct pollfd *fds, int nfds,
+			    uint64_t deadline)
+{
+	struct process *p = proc(rp);
+
+	return amp_posix_wait_fds(&p->port, fds, nfds, deadline);
+}
+
 int amp_rproc_process_pid(const struct amp_rproc *rp)
 {
 	struct process *p = proc(rp);
@@ -316,9 +332,12 @@ const struct amp_rproc_ops amp_rproc_process_ops = {
 	.name = "process",
 	.pa_base = AMP_POSIX_PA_BASE,
 	.max_size = AMP_POSIX_SHM_MAX,
+	.image_base = AMP_POSIX_IMAGE_BASE,
+	.image_size = AMP_POSIX_IMAGE_SIZE,
 	.prepare = process_prepare,
 	.start = process_start,
 	.stop = process_stop,
 	.is_alive = process_is_alive,
+	.wait_fds = process_wait_fds,
 	.unprepare = process_unprepare,
 };

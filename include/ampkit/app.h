@@ -1,20 +1,45 @@
 /*
- * app.h - the one function a firmware application provides.
+ * app.h - what a firmware application provides (amp_app_init) and what
+ * its platform gives it besides RPMsg: a log into the trace buffer.
  *
  * Each platform's startup code (port/posix/fw_main.c for the native
  * build, the M4 boards' reset handlers later) brings the RPMsg link up as
- * the remote, then hands it to the application.  From then on the app
- * only runs inside its endpoint callbacks, so the same firmware source
- * builds for every platform.
+ * the remote, attaches the trace buffer the resource table declares, then
+ * hands the link to the application.  From then on the app only runs
+ * inside its endpoint callbacks, so the same firmware source builds for
+ * every platform.
  */
 #ifndef AMPKIT_APP_H
 #define AMPKIT_APP_H
 
+#include <stdint.h>
 #include "rpmsg.h"
 
 /* Called once, after the link is up and before the first message is
  * delivered: create (and so announce) endpoints here.  Return 0, or a
  * negative AMP_E* to stop the firmware. */
 int amp_app_init(struct amp_rpmsg_dev *dev);
+
+/*
+ * The trace buffer (resource type TRACE, Linux's "cm4_log"): a ring of
+ * text the host reads with amp_rproc_trace().  Layout, in the buffer:
+ *
+ *   u32 pos      next byte to write, from the text start (< len - 8)
+ *   u32 wrapped  1 once the text has wrapped around
+ *   text         len - 8 bytes, lines ending in '\n'
+ *
+ * pos is stored after the bytes it covers, so a reader never sees a line
+ * before it is written.  amp_app_log() formats like a small printf (%s
+ * %c %d %i %u %x %X %p %%, flags '0' and '-', a width, length modifiers
+ * l ll z), freestanding, without a heap, and adds the newline.  Before a
+ * buffer is attached (or without one) it does nothing.
+ */
+#define AMP_APP_TRACE_HDR 8u
+
+/* Platform code: log into `buf` of `len` bytes (NULL: stop logging).
+ * The buffer is reset to empty. */
+void amp_app_trace_attach(void *buf, uint32_t len);
+
+void amp_app_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

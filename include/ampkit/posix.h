@@ -21,6 +21,8 @@
 #include "port.h"
 #include "region.h"
 
+struct pollfd;
+
 /* Peer address of byte 0 of the shared memory (like the M4's MCUSRAM). */
 #define AMP_POSIX_PA_BASE 0x10000000ull
 /* Largest shared memory the host lays out (fixed vring das must fall in
@@ -30,6 +32,17 @@
 
 #define AMP_POSIX_MAGIC 0x4b504d41u /* "AMPK" in memory */
 #define AMP_POSIX_VERSION 1u
+
+/* Mailbox channels, numbered like the STM32 IPCC's Linux driver: vring
+ * notify ids 0 and 1, then the host's shutdown request. */
+#define AMP_POSIX_CH_SHUTDOWN 2u
+
+/* The native firmware's own ("internal") memory as the host checks it:
+ * where a non-PIE x86-64 executable is linked, like the M4's RETRAM and
+ * MCUSRAM for a real image.  Every PT_LOAD segment must lie here or in
+ * the shared window. */
+#define AMP_POSIX_IMAGE_BASE 0x400000ull
+#define AMP_POSIX_IMAGE_SIZE 0x10000000ull
 
 /* Set by the host in the firmware's environment:
  * "shmfd,efd_in,efd_out,alivefd,hostpid" (decimal; fds seen by the
@@ -53,7 +66,12 @@ struct amp_posix_ctrl {
 	uint32_t rsc_offset; /* live resource table, from byte 0 */
 	uint32_t rsc_size;
 	uint32_t spin_ns; /* the host's spin setting, a hint for the remote */
-	uint32_t reserved[11];
+	/* Liveness beyond "the process exists": the remote bumps heartbeat
+	 * at least every heartbeat_us (0: never); the host declares it hung
+	 * when the count stops moving. */
+	uint32_t heartbeat_us;
+	uint32_t heartbeat;
+	uint32_t reserved[9];
 	struct amp_posix_inbox inbox[2]; /* indexed by enum amp_posix_side */
 };
 
@@ -91,6 +109,13 @@ struct amp_posix_port {
 	int own_efd;  /* readable when the peer rang while we slept */
 	int peer_efd; /* written to wake the peer */
 	int alive_fd; /* hang-up or error here = peer gone; -1: not watched */
+	/* Doorbell channels that mean "go away" (the remote's shutdown
+	 * channel); once one rang, wait() returns -AMP_EPIPE for good. */
+	uint32_t exit_mask;
+	uint8_t exit_requested;
+	/* Remote only: where and how often to show a heartbeat. */
+	uint32_t *beat;
+	uint64_t beat_ns, next_beat;
 	struct amp_posix_port_stats stats;
 };
 
@@ -99,6 +124,26 @@ struct amp_posix_port {
 void amp_posix_port_init(struct amp_posix_port *p, struct amp_posix_ctrl *ctrl,
 			 enum amp_posix_side side, int own_efd, int peer_efd,
 			 int alive_fd, uint32_t spin_ns);
+
+/* Bump the heartbeat if it is due (cheap when not: one clock read). */
+void amp_posix_heartbeat(struct amp_posix_port *p);
+
+/* Has the peer rung one of p->exit_mask's channels?  Looks without
+ * taking the doorbell, so a busy loop can ask between messages. */
+int amp_posix_exit_requested(struct amp_posix_port *p);
+
+/* What amp_posix_wait_fds() saw (or-ed); 0 means the deadline passed. */
+#define AMP_POSIX_WOKE_BELL 1 /* our doorbell rang */
+#define AMP_POSIX_WOKE_FDS 2  /* one of the caller's fds is ready */
+#define AMP_POSIX_WOKE_GONE 4 /* the peer is gone (or asked us to go) */
+
+/* The port's wait() for an event loop that also watches its own fds:
+ * the same sleeping/pending handshake, with `fds` (revents filled) polled
+ * alongside the doorbell and the liveness fd.  When the doorbell has
+ * already rung, the fds are still polled once without blocking.  A
+ * bitmask of AMP_POSIX_WOKE_*, or -AMP_EINVAL for nfds out of range. */
+int amp_posix_wait_fds(struct amp_posix_port *p, struct pollfd *fds, int nfds,
+		       uint64_t deadline);
 
 /* ---- host: the whole link before launch ---- */
 

@@ -5,8 +5,11 @@
  * Attach to the link the host created, validate the resource table the
  * host wrote (a copy is checked, so the host cannot change it under the
  * check), wait for DRIVER_OK, bring RPMsg up as the remote, let the app
- * create its endpoints, then deliver messages until the host goes away.
- * Exit status: 0 when the host left, 1 on a link error, 2 when not
+ * create its endpoints, then deliver messages until the host goes away
+ * or asks it to shut down (a doorbell on AMP_POSIX_CH_SHUTDOWN, like
+ * ST's IPCC channel 2).  Meanwhile it shows a heartbeat in the control
+ * block, so the host can tell a hung firmware from a quiet one.  Exit
+ * status: 0 when the host left or asked, 1 on a link error, 2 when not
  * started by a host at all.
  */
 #include <stdio.h>
@@ -26,6 +29,27 @@ static int die(const char *prog, const char *what, int err)
 {
 	fprintf(stderr, "%s: %s (error %d)\n", prog, what, -err);
 	return 1;
+}
+
+/* The trace buffer the host placed, from the checked copy: the live
+ * table's da could change after the check, the copy's cannot. */
+static void attach_trace(const char *prog, void *copy)
+{
+	struct amp_fw_rsc_trace *t =
+		(void *)amp_rsc_find(copy, AMP_RSC_TRACE, 0);
+	void *va;
+
+	if (!t)
+		return;
+	va = amp_region_pa_to_va(&remote.shm.region, t->da, t->len);
+	if (!va) {
+		fprintf(stderr,
+			"%s: trace buffer da 0x%x len %u is outside the shared "
+			"memory; not logging\n",
+			prog, (unsigned)t->da, (unsigned)t->len);
+		return;
+	}
+	amp_app_trace_attach(va, t->len);
 }
 
 /* The rpmsg vdev of the live table, located through a private copy that
@@ -63,6 +87,8 @@ static struct amp_fw_rsc_vdev *find_vdev(const char *prog)
 		fprintf(stderr,
 			"%s: resource table has no rpmsg vdev (id %u)\n", prog,
 			AMP_VIRTIO_ID_RPMSG);
+	else
+		attach_trace(prog, copy);
 	free(copy);
 	return live;
 }
@@ -70,6 +96,7 @@ static struct amp_fw_rsc_vdev *find_vdev(const char *prog)
 int main(int argc, char **argv)
 {
 	const char *prog = argc > 0 ? argv[0] : "firmware";
+	struct amp_posix_port *port = &remote.port;
 	struct amp_fw_rsc_vdev *vdev;
 	char err[256];
 	int r;
@@ -90,7 +117,7 @@ int main(int argc, char **argv)
 	vdev = find_vdev(prog);
 	if (!vdev)
 		return 1;
-	r = amp_rpmsg_wait_ready(vdev, &remote.port.port, AMP_DEADLINE_NEVER);
+	r = amp_rpmsg_wait_ready(vdev, &port->port, AMP_DEADLINE_NEVER);
 	if (r == -AMP_EPIPE)
 		return 0;
 	if (r)
@@ -103,12 +130,21 @@ int main(int argc, char **argv)
 	if (r)
 		return die(prog, "amp_app_init", r);
 	for (;;) {
-		r = amp_rpmsg_wait(&rpmsg, AMP_DEADLINE_NEVER);
-		if (r == -AMP_EPIPE)
+		/* A deadline, not NEVER: a firmware kept busy by a stream
+		 * never blocks, yet must still beat.  While blocked, the port
+		 * beats by itself. */
+		uint64_t beat =
+			port->beat_ns ? port->beat_ns : AMP_DEADLINE_NEVER;
+
+		r = amp_rpmsg_wait(&rpmsg,
+				   amp_port_deadline(&port->port, beat));
+		amp_posix_heartbeat(port);
+		if (r == -AMP_EPIPE || amp_posix_exit_requested(port))
 			break;
 		if (r < 0 && r != -AMP_ETIMEDOUT)
 			return die(prog, "rpmsg wait", r);
 	}
+	amp_app_trace_attach(NULL, 0);
 	amp_posix_remote_detach(&remote);
 	return 0;
 }

@@ -13,7 +13,8 @@
  * Whatever the interleaving, either the waiter sees the bit or the ringer
  * sees the waiter asleep and writes the eventfd, so no wake-up is lost.
  * A stale eventfd count only causes a spurious wake-up, which port.h
- * allows.
+ * allows.  amp_posix_wait_fds() is the same wait with the caller's fds
+ * added, for event loops (amp_rproc_run) that serve sockets too.
  */
 #include <errno.h>
 #include <poll.h>
@@ -81,10 +82,37 @@ static uint64_t posix_now_ns(struct amp_port *port)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Take the doorbell: true if the peer rang since we last looked. */
+/* Take the doorbell: true if the peer rang since we last looked.  A
+ * channel in exit_mask is remembered for good: it is a request, not a
+ * wake-up. */
 static int take_pending(struct amp_posix_port *p)
 {
-	return __atomic_exchange_n(&p->own->pending, 0, SEQ) != 0;
+	uint32_t bits = __atomic_exchange_n(&p->own->pending, 0, SEQ);
+
+	if (bits & p->exit_mask)
+		p->exit_requested = 1;
+	return bits != 0;
+}
+
+int amp_posix_exit_requested(struct amp_posix_port *p)
+{
+	if (!p->exit_requested && (AMP_LOAD(&p->own->pending) & p->exit_mask))
+		p->exit_requested = 1;
+	return p->exit_requested;
+}
+
+void amp_posix_heartbeat(struct amp_posix_port *p)
+{
+	uint64_t now;
+
+	if (!p->beat)
+		return;
+	now = posix_now_ns(&p->port);
+	if (now < p->next_beat)
+		return;
+	/* Only the remote writes it; the host only compares. */
+	AMP_STORE(p->beat, AMP_LOAD(p->beat) + 1);
+	p->next_beat = now + p->beat_ns;
 }
 
 static void drain(int efd)
@@ -95,61 +123,96 @@ static void drain(int efd)
 		return; /* EAGAIN: a concurrent drain got it; harmless */
 }
 
-static int posix_wait(struct amp_port *port, uint64_t deadline)
-{
-	struct amp_posix_port *p = to_posix(port);
-	struct pollfd fds[2] = {
-		{ .fd = p->own_efd, .events = POLLIN },
-		/* events 0: only hang-up/error are reported, so bytes a peer
-		 * might write into the pipe are never mistaken for death */
-		{ .fd = p->alive_fd, .events = 0 },
-	};
-	int r, woken = 0, gone = 0;
+/* Largest number of caller fds amp_posix_wait_fds() watches. */
+#define WAIT_MAX_FDS 62
 
+int amp_posix_wait_fds(struct amp_posix_port *p, struct pollfd *user, int nuser,
+		       uint64_t deadline)
+{
+	struct pollfd fds[2 + WAIT_MAX_FDS];
+	int r = 0, woke = 0, gone = 0;
+
+	if (nuser < 0 || nuser > WAIT_MAX_FDS || (nuser && !user))
+		return -AMP_EINVAL;
+	fds[0] = (struct pollfd){ .fd = p->own_efd, .events = POLLIN };
+	/* events 0: only hang-up/error are reported, so bytes a peer might
+	 * write into the pipe are never mistaken for death */
+	fds[1] = (struct pollfd){ .fd = p->alive_fd, .events = 0 };
+	for (int i = 0; i < nuser; i++) {
+		fds[2 + i] = user[i];
+		fds[2 + i].revents = 0;
+	}
+	amp_posix_heartbeat(p);
 	__atomic_store_n(&p->own->sleeping, 1, SEQ);
 	AMP_MB();
-	if (take_pending(p)) {
-		__atomic_store_n(&p->own->sleeping, 0, SEQ);
-		return 0;
-	}
-	p->stats.sleeps++;
+	if (take_pending(p))
+		woke = AMP_POSIX_WOKE_BELL;
+	else
+		p->stats.sleeps++;
 	for (;;) {
 		struct timespec ts, *tsp = NULL;
-		uint64_t now = posix_now_ns(port);
+		uint64_t now = posix_now_ns(&p->port), until = deadline;
 
-		if (deadline != AMP_DEADLINE_NEVER) {
-			uint64_t left = deadline > now ? deadline - now : 0;
+		/* A remote blocked here is waiting, not hung: keep beating. */
+		if (p->beat && p->next_beat < until)
+			until = p->next_beat;
+		if (woke || p->exit_requested)
+			until = now;
+		if (until != AMP_DEADLINE_NEVER) {
+			uint64_t left = until > now ? until - now : 0;
 
 			ts.tv_sec = (time_t)(left / 1000000000ull);
 			ts.tv_nsec = (long)(left % 1000000000ull);
 			tsp = &ts;
 		}
-		r = ppoll(fds, 2, tsp, NULL);
+		r = ppoll(fds, (nfds_t)(2 + nuser), tsp, NULL);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r > 0) {
 			if (fds[0].revents & POLLIN) {
 				drain(p->own_efd);
-				woken = 1;
+				woke |= AMP_POSIX_WOKE_BELL;
 			}
 			if (fds[1].revents & (POLLHUP | POLLERR | POLLNVAL))
 				gone = 1;
+			for (int i = 0; i < nuser; i++)
+				if (fds[2 + i].revents)
+					woke |= AMP_POSIX_WOKE_FDS;
 		}
 		/* ppoll may round the timeout down; only the clock says the
 		 * deadline has passed. */
-		if (r != 0 || woken || gone || !tsp ||
-		    posix_now_ns(port) >= deadline)
+		if (r < 0 || woke || gone || p->exit_requested || !tsp ||
+		    posix_now_ns(&p->port) >= deadline)
 			break;
+		amp_posix_heartbeat(p);
 	}
 	__atomic_store_n(&p->own->sleeping, 0, SEQ);
+	if (take_pending(p))
+		woke |= AMP_POSIX_WOKE_BELL;
+	for (int i = 0; i < nuser; i++)
+		user[i].revents = fds[2 + i].revents;
+	if (r < 0 && !woke && !gone)
+		return -AMP_EIO;
+	if (gone || p->exit_requested)
+		woke |= AMP_POSIX_WOKE_GONE;
+	return woke;
+}
+
+static int posix_wait(struct amp_port *port, uint64_t deadline)
+{
+	struct amp_posix_port *p = to_posix(port);
+	int r = amp_posix_wait_fds(p, NULL, 0, deadline);
+
+	if (r < 0)
+		return r;
+	if (p->exit_requested)
+		return -AMP_EPIPE;
 	/* A message sent just before the peer died must still be seen:
 	 * the doorbell wins over the hang-up. */
-	if (take_pending(p) || woken)
+	if (r & AMP_POSIX_WOKE_BELL)
 		return 0;
-	if (gone)
+	if (r & AMP_POSIX_WOKE_GONE)
 		return -AMP_EPIPE;
-	if (r < 0)
-		return -AMP_EIO;
 	return -AMP_ETIMEDOUT;
 }
 
@@ -171,5 +234,10 @@ void amp_posix_port_init(struct amp_posix_port *p, struct amp_posix_ctrl *ctrl,
 	p->own_efd = own_efd;
 	p->peer_efd = peer_efd;
 	p->alive_fd = alive_fd;
+	p->exit_mask = 0;
+	p->exit_requested = 0;
+	p->beat = NULL;
+	p->beat_ns = 0;
+	p->next_beat = 0;
 	p->stats = (struct amp_posix_port_stats){ 0 };
 }

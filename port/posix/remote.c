@@ -116,6 +116,13 @@ int amp_posix_remote_attach(struct amp_posix_remote *r, char *err,
 	r->rsc_size = AMP_LOAD(&c->rsc_size);
 	amp_posix_port_init(&r->port, c, AMP_POSIX_REMOTE, (int)v[1], (int)v[2],
 			    (int)v[3], AMP_LOAD(&c->spin_ns));
+	/* The host's stop is a doorbell on the shutdown channel, as ST's
+	 * IPCC channel 2. */
+	r->port.exit_mask = 1u << AMP_POSIX_CH_SHUTDOWN;
+	if (AMP_LOAD(&c->heartbeat_us)) {
+		r->port.beat = &c->heartbeat;
+		r->port.beat_ns = AMP_LOAD(&c->heartbeat_us) * 1000ull;
+	}
 	return 0;
 }
 

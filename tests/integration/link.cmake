@@ -7,3 +7,8 @@ amp_add_test(test_link ${CMAKE_CURRENT_LIST_DIR}/test_link.c
              LIBS ampkit_host LABELS integration)
 # The firmware is a separate executable the test launches.
 add_dependencies(test_link ampkit-fw-bench)
+# The remoteproc life cycle: states, stop, crash and recovery, heartbeat,
+# trace, coredump, segment and resource placement, life-cycle timing.
+amp_add_test(test_rproc ${CMAKE_CURRENT_LIST_DIR}/test_rproc.c
+             LIBS ampkit_host LABELS integration)
+add_dependencies(test_rproc ampkit-fw-bench)
