@@ -11,4 +11,4 @@ add_dependencies(test_link ampkit-fw-bench)
 # trace, coredump, segment and resource placement, life-cycle timing.
 amp_add_test(test_rproc ${CMAKE_CURRENT_LIST_DIR}/test_rproc.c
              LIBS ampkit_host LABELS integration)
-add_dependencies(test_rproc ampkit-fw-bench)
+add_dependencies(test_rproc ampkit-fw-bench ampkit-fw-carveouts)

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@
 #define RAW "rpmsg-raw"
 #define CTL "ampkit-ctl"
 
-static char fw[512];
+static char fw[512], fw_carveouts[512];
 static char tmpdir[64];
 
 /* ---- helpers ---- */
@@ -757,6 +758,121 @@ static void test_trace_placement(void **state)
 		      "0x10040000");
 }
 
+/* The live table after start: every address the host chose written. */
+static void test_carveouts_devmem_vendor(void **state)
+{
+	struct amp_rproc_cfg cfg;
+	struct amp_rproc *rp;
+	const uint8_t *live;
+	char path[256];
+	uint32_t fixed, any, regs, da, pa;
+
+	(void)state;
+	cfg_init(&cfg);
+	cfg.firmware = fw_carveouts;
+	rp = start_with(&cfg);
+	up_and_ready(rp, 0);
+	seed_test(rp, 4096);
+	live = rp->shm.va + rp->rsc_offset;
+	fixed = rd32(live + 20);
+	any = rd32(live + 24);
+	regs = rd32(live + 28);
+	assert_int_equal(rd32(live + fixed), AMP_RSC_CARVEOUT);
+	assert_int_equal(rd32(live + fixed + 4), 0x10100000); /* da kept */
+	assert_int_equal(rd32(live + fixed + 8), 0x10100000); /* pa = da */
+	da = rd32(live + any + 4);
+	pa = rd32(live + any + 8);
+	assert_int_not_equal(da, AMP_FW_RSC_ADDR_ANY);
+	assert_int_equal(da, pa);
+	assert_int_equal(da % 4096, 0);
+	/* allocated past the fixed carveout, clear of it */
+	assert_true(da >= 0x10102000 && da < 0x20000000);
+	assert_int_equal(rd32(live + regs + 4), 0x10200000);
+	assert_int_equal(rd32(live + regs + 8), 0x10200000);
+	/* the dump holds both carveouts (and not the devmem) */
+	snprintf(path, sizeof(path), "%s/carveouts.core", tmpdir);
+	assert_int_equal(amp_rproc_coredump(rp, path), 0);
+	assert_int_equal(check_core(path, "test done: 4096 bytes"), 7);
+	amp_rproc_free(rp);
+	no_child_left();
+}
+
+/* A copy of the carveout firmware with its fixed carveout moved to da. */
+static void carveout_refused(const char *name, uint32_t da, const char *want)
+{
+	struct amp_rproc *rp = amp_rproc_new(NULL);
+	struct amp_rproc_cfg cfg;
+	char path[128];
+	size_t size, off, len;
+	uint8_t *img = read_all(fw_carveouts, &size);
+	struct amp_diag d;
+
+	assert_int_equal(amp_elf_find_section(img, size, AMP_RSC_SECTION, &off,
+					      &len, &d),
+			 0);
+	wr32(img + off + rd32(img + off + 20) + 4, da);
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	write_all(path, img, size);
+	free(img);
+	cfg_init(&cfg);
+	cfg.firmware = path;
+	assert_int_equal(amp_rproc_start(rp, &cfg), -AMP_EINVAL);
+	if (!strstr(amp_rproc_error(rp), want))
+		fail_msg("error \"%s\" lacks \"%s\"", amp_rproc_error(rp),
+			 want);
+	amp_rproc_free(rp);
+}
+
+static void test_carveout_placement(void **state)
+{
+	(void)state;
+	carveout_refused("co-out", 0x1000, "carveout \"fixed\" da 0x1000");
+	carveout_refused("co-out", 0x1000, "outside device memory");
+	carveout_refused("co-ctrl", 0x10000000,
+			 "carveout \"fixed\" at 0x10000000 overlaps the "
+			 "control block");
+	carveout_refused("co-end", 0x1ffff000, "outside device memory");
+}
+
+/* The daemon's loop: the caller's fds wake amp_rproc_run. */
+static void test_run_wakes_on_caller_fds(void **state)
+{
+	struct amp_rproc_cfg cfg;
+	struct amp_rproc *rp;
+	struct pollfd pfd;
+	int p[2];
+	uint64_t t0;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	cfg_init(&cfg);
+	rp = start_with(&cfg);
+	up_and_ready(rp, 0);
+	pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	t0 = now_ns();
+	assert_int_equal(amp_rproc_run(rp, &pfd, 1, 50 * MS), 0);
+	assert_true(now_ns() - t0 >= 50 * MS);
+	assert_int_equal(pfd.revents, 0);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	t0 = now_ns();
+	assert_int_equal(amp_rproc_run(rp, &pfd, 1, 5 * SEC), 0);
+	assert_true(now_ns() - t0 < SEC);
+	assert_true(pfd.revents & POLLIN);
+	/* a message and a ready fd together: both reported */
+	ctl("nonsense");
+	seed_test(rp, 512);
+	assert_true(amp_rproc_run(rp, &pfd, 1, 0) >= 0);
+	assert_true(pfd.revents & POLLIN);
+	assert_int_equal(amp_rproc_run(rp, &pfd, -1, 0), -AMP_EINVAL);
+	/* offline, only the caller's fds are watched */
+	amp_rproc_stop(rp);
+	assert_int_equal(amp_rproc_run(rp, &pfd, 1, 5 * SEC), 0);
+	assert_true(pfd.revents & POLLIN);
+	close(p[0]);
+	close(p[1]);
+	amp_rproc_free(rp);
+}
+
 static void test_lifecycle_timing(void **state)
 {
 	struct amp_rproc_bench_times st, rc;
@@ -795,6 +911,8 @@ static int group_setup(void **state)
 		return -1;
 	}
 	snprintf(fw, sizeof(fw), "%s/ampkit-fw-bench", dir);
+	snprintf(fw_carveouts, sizeof(fw_carveouts), "%s/ampkit-fw-carveouts",
+		 dir);
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ampkit-rproc-XXXXXX");
 	if (!mkdtemp(tmpdir))
 		return -1;
@@ -824,6 +942,9 @@ int main(void)
 		cmocka_unit_test(test_coredump),
 		cmocka_unit_test(test_segment_outside_device_memory),
 		cmocka_unit_test(test_trace_placement),
+		cmocka_unit_test(test_carveouts_devmem_vendor),
+		cmocka_unit_test(test_carveout_placement),
+		cmocka_unit_test(test_run_wakes_on_caller_fds),
 		cmocka_unit_test(test_lifecycle_timing),
 	};
 
