@@ -81,6 +81,15 @@ struct amp_bench_xport *amp_bench_rpmsg_open(struct amp_rproc *rp,
 					     uint64_t timeout_ns, char *err,
 					     size_t errlen);
 
+/* A channel socket of a running `ampkit daemon` (run_dir NULL: the
+ * default; rproc NULL: remoteproc0).  recv() polls without blocking for
+ * spin_ns before it sleeps. */
+struct amp_bench_xport *amp_bench_daemon_open(const char *run_dir,
+					      const char *rproc,
+					      const char *channel,
+					      uint64_t spin_ns, char *err,
+					      size_t errlen);
+
 /* ---- client ---------------------------------------------------------- */
 
 struct amp_bench_result {
@@ -98,6 +107,8 @@ struct amp_bench_result {
 	double bytes_per_s; /* total / median */
 	double msgs_per_s;  /* msgs / median */
 	double seed_ms;	    /* the seed's own figure, 0 if none */
+	double vs_inproc;   /* daemon rows: median / the paired in-process
+			       row's median, measured just before; 0: none */
 	bool ok;
 	char why[128]; /* what went wrong when !ok */
 };
@@ -135,6 +146,7 @@ enum {
 	AMP_BENCH_T_STREAM,    /* stream msgs/s >= 1e6 */
 	AMP_BENCH_T_STREAM_VS, /* stream / socketpair stream >= 3 */
 	AMP_BENCH_T_MEMCPY,    /* 64 KiB-buffer throughput / memcpy >= 0.25 */
+	AMP_BENCH_T_DAEMON,    /* worst seed row daemon / in-process <= 3 */
 	AMP_BENCH_T_COUNT
 };
 
@@ -189,7 +201,8 @@ enum {
 	AMP_BENCH_MODE_RAW = 1u << 0,
 	AMP_BENCH_MODE_PINGPONG = 1u << 1,
 	AMP_BENCH_MODE_SOCKETPAIR = 1u << 2,
-	AMP_BENCH_MODE_ALL = 7u,
+	AMP_BENCH_MODE_ALL = 7u, /* daemon only when asked for */
+	AMP_BENCH_MODE_DAEMON = 1u << 3,
 	AMP_BENCH_MATRIX_SEED = 1u << 0,
 	AMP_BENCH_MATRIX_EXTENDED = 1u << 1,
 	AMP_BENCH_MATRIX_STREAM = 1u << 2,
@@ -205,6 +218,12 @@ struct amp_bench_opts {
 	uint32_t vring_num; /* 0: per-config defaults */
 	const char *firmware;
 	const char *json_path;
+	/* AMP_BENCH_MODE_DAEMON: the daemon to go through (NULL: default
+	 * run directory, remoteproc0) and how long the client polls for a
+	 * reply before it sleeps (0: not at all). */
+	const char *daemon_run_dir;
+	const char *daemon_rproc;
+	uint64_t daemon_spin_ns;
 	const char *svg_path;
 	FILE *out;
 	/* Tests only: the socketpair child's responder (default

@@ -121,6 +121,45 @@ static void run_tests(struct run *run, struct amp_bench_xport *x,
 	}
 }
 
+/*
+ * Each seed row in process, then at once through the daemon, so the two
+ * figures of a row are taken a moment apart, not a matrix apart: the
+ * ratio is the socket hop's, not the machine's mood.
+ */
+static void run_seed_paired(struct run *run, struct amp_bench_xport *raw,
+			    struct amp_bench_xport *dmn,
+			    const struct amp_bench_result *proto)
+{
+	struct amp_bench_result a, b;
+	uint64_t total;
+	uint32_t reps;
+	size_t i;
+
+	for (i = 0; i < sizeof(seed_matrix) / sizeof(seed_matrix[0]); i++) {
+		total = (uint64_t)seed_matrix[i].block * seed_matrix[i].blocks;
+		reps = reps_for(run->o, total, false);
+		a = *proto;
+		a.matrix = "seed";
+		a.seed_ms = amp_bench_seed_ms(seed_matrix[i].block,
+					      seed_matrix[i].blocks);
+		b = a;
+		b.mode = "daemon";
+		b.vring_num = 0; /* filled below if known */
+		amp_bench_run_test(raw, seed_matrix[i].block,
+				   seed_matrix[i].blocks, reps, true,
+				   timeout_for(total), &a);
+		record(run, &a);
+		b.buf_size = a.buf_size;
+		b.vring_num = a.vring_num;
+		amp_bench_run_test(dmn, seed_matrix[i].block,
+				   seed_matrix[i].blocks, reps, true,
+				   timeout_for(total), &b);
+		if (a.ok && b.ok && a.st.median_ns)
+			b.vs_inproc = (double)b.st.median_ns / a.st.median_ns;
+		record(run, &b);
+	}
+}
+
 static void run_pingpong(struct run *run, struct amp_bench_xport *x,
 			 const struct amp_bench_result *proto)
 {
@@ -175,6 +214,7 @@ enum {
 	DO_PINGPONG = 1u << 1,
 	DO_EXTENDED = 1u << 2,
 	DO_STREAM = 1u << 3,
+	DO_DAEMON = 1u << 4, /* seed and ping-pong through the daemon too */
 };
 
 static void run_rproc(struct run *run, uint32_t buf_size, uint32_t vring_num,
@@ -182,7 +222,7 @@ static void run_rproc(struct run *run, uint32_t buf_size, uint32_t vring_num,
 {
 	const struct amp_bench_opts *o = run->o;
 	struct amp_bench_result proto = { .mode = "raw" };
-	struct amp_bench_xport *raw = NULL, *echo = NULL;
+	struct amp_bench_xport *raw = NULL, *echo = NULL, *dmn = NULL;
 	struct amp_rproc_cfg cfg;
 	struct amp_rpmsg_dev *dev;
 	struct amp_rproc *rp;
@@ -212,13 +252,22 @@ static void run_rproc(struct run *run, uint32_t buf_size, uint32_t vring_num,
 	proto.buf_size = dev->buf_size;
 	proto.vring_num = dev->svq.num;
 
-	if (what & (DO_SEED | DO_EXTENDED | DO_STREAM)) {
+	if (what & (DO_SEED | DO_EXTENDED | DO_STREAM | DO_DAEMON)) {
 		raw = amp_bench_rpmsg_open(rp, CHANNEL_RAW, ANNOUNCE_TIMEOUT_NS,
 					   err, sizeof(err));
 		if (!raw)
 			setup_failed(run, o->firmware, err);
 	}
-	if (raw && (what & DO_SEED)) {
+	if (raw && (what & DO_DAEMON)) {
+		dmn = amp_bench_daemon_open(o->daemon_run_dir, o->daemon_rproc,
+					    CHANNEL_RAW, o->daemon_spin_ns, err,
+					    sizeof(err));
+		if (!dmn)
+			setup_failed(run, "daemon", err);
+	}
+	if (raw && dmn && (what & DO_SEED)) {
+		run_seed_paired(run, raw, dmn, &proto);
+	} else if (raw && (what & DO_SEED)) {
 		proto.matrix = "seed";
 		run_tests(run, raw, &proto, seed_matrix,
 			  sizeof(seed_matrix) / sizeof(seed_matrix[0]));
@@ -244,6 +293,20 @@ static void run_rproc(struct run *run, uint32_t buf_size, uint32_t vring_num,
 			setup_failed(run, o->firmware, err);
 		}
 	}
+	if (what & DO_DAEMON) {
+		amp_bench_xport_close(dmn);
+		dmn = amp_bench_daemon_open(o->daemon_run_dir, o->daemon_rproc,
+					    CHANNEL_ECHO, o->daemon_spin_ns,
+					    err, sizeof(err));
+		if (dmn) {
+			proto.mode = "daemon";
+			proto.matrix = "pingpong";
+			run_pingpong(run, dmn, &proto);
+		} else {
+			setup_failed(run, "daemon", err);
+		}
+	}
+	amp_bench_xport_close(dmn);
 	amp_bench_xport_close(echo);
 	amp_bench_xport_close(raw);
 	amp_rproc_stop(rp);
@@ -300,7 +363,9 @@ int amp_bench_run(const struct amp_bench_opts *o)
 	run_rproc(
 		&run, buf, vn,
 		(raw & AMP_BENCH_MATRIX_SEED ? DO_SEED : 0) |
-			(o->modes & AMP_BENCH_MODE_PINGPONG ? DO_PINGPONG : 0));
+			(o->modes & AMP_BENCH_MODE_PINGPONG ? DO_PINGPONG : 0) |
+			(o->modes & AMP_BENCH_MODE_DAEMON ? DO_DAEMON | DO_SEED
+							  : 0));
 	run_rproc(&run, buf, vn ? vn : VRING_STREAM,
 		  (raw & AMP_BENCH_MATRIX_EXTENDED ? DO_EXTENDED : 0) |
 			  (raw & AMP_BENCH_MATRIX_STREAM ? DO_STREAM : 0));

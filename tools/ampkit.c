@@ -1,29 +1,47 @@
 /*
  * ampkit.c - the `ampkit` command: a git-style front end whose commands
- * are thin wrappers over the libraries (today: bench).  It owns argument
- * parsing and the one-line errors a user sees; the work is elsewhere.
+ * are thin wrappers over the libraries: the coprocessor life cycle through
+ * the daemon (daemon/, include/ampkit/client.h) and the benchmark
+ * (bench/).  It owns argument parsing, starting the daemon when a command
+ * needs one, and the one-line errors a user sees; the work is elsewhere.
  *
  * Exit status: 0 success, 1 the command ran and something failed, 2 the
  * command line was wrong.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <ampkit/client.h>
+
 #include "bench.h"
+#include "daemon.h"
 
 #define FW_NAME "ampkit-fw-bench"
 
 static const char main_usage[] =
 	"usage: ampkit [--help] [--version] <command> [<args>]\n"
 	"\n"
-	"commands:\n"
-	"  bench   run the seed's IPC benchmark and this machine's floors\n"
-	"  help    show help for a command\n"
+	"coprocessor (through the daemon; --rproc NAME, --run-dir DIR):\n"
+	"  start      load and start a firmware         stop      stop it\n"
+	"  state      offline, running or crashed       firmware  get/set it\n"
+	"  recovery   crash recovery policy             coredump  core files\n"
+	"  trace      the firmware's trace buffer       channels  announced "
+	"channels\n"
+	"  daemon     run the daemon                    shutdown  end it\n"
+	"\n"
+	"other:\n"
+	"  bench      run the seed's IPC benchmark and this machine's floors\n"
+	"  help       show help for a command\n"
 	"\n"
 	"See 'ampkit help <command>' for a command's options.\n";
 
@@ -36,8 +54,17 @@ static const char bench_usage[] =
 	"ping-pong; measures the machine's floors in the same run and states\n"
 	"the targets as PASS/MISS.  See docs/bench.md.\n"
 	"\n"
-	"  --mode M        raw | pingpong | socketpair | all     (default "
-	"all)\n"
+	"  --mode M        raw | pingpong | socketpair | daemon | all\n"
+	"                  (default all; daemon is added to all when a\n"
+	"                  daemon already runs the bench firmware)\n"
+	"  --via daemon    the seed matrix and ping-pong through the daemon's\n"
+	"                  channel sockets, each seed row paired with the\n"
+	"                  in-process one (starts the daemon and the bench\n"
+	"                  firmware if needed); --via standalone: never\n"
+	"  --rproc NAME    the daemon's coprocessor (default remoteproc0)\n"
+	"  --run-dir DIR   the daemon's run directory\n"
+	"  --spin-us N     daemon path: poll for a reply N us before\n"
+	"                  sleeping (default 0)\n"
 	"  --matrix X      seed | extended | stream | all        (default "
 	"all)\n"
 	"  --reps N        repetitions of every matrix test (default: 200 up\n"
@@ -120,10 +147,35 @@ static char *default_firmware(void)
 	return path;
 }
 
+struct ctl {
+	const char *cmd;
+	const char *usage;
+	const char *rproc;
+	char run_dir[PATH_MAX];
+	const char *args[4];
+	int nargs;
+	/* --wait/--timeout (start only) */
+	const char *wait;
+	uint32_t timeout_ms;
+	bool foreground; /* daemon only */
+};
+
+/* What `ampkit bench` did to the daemon, to undo it afterwards. */
+struct bench_daemon {
+	struct ctl c;
+	const char *rproc;
+	const char *run_dir; /* as given, NULL: default */
+	bool started;	     /* we started the firmware: stop it after */
+};
+
+static int bench_daemon_prepare(struct bench_daemon *bd, const char *fw,
+				bool required);
+static void bench_daemon_finish(struct bench_daemon *bd);
+
 static int cmd_bench(int argc, char **argv)
 {
 	static const char *const modes[] = { "raw", "pingpong", "socketpair",
-					     NULL };
+					     "daemon", NULL };
 	static const char *const matrices[] = { "seed", "extended", "stream",
 						NULL };
 	enum {
@@ -135,7 +187,11 @@ static int cmd_bench(int argc, char **argv)
 		O_SVG,
 		O_FW,
 		O_BUF,
-		O_VRING
+		O_VRING,
+		O_VIA,
+		O_RPROC,
+		O_RUN_DIR,
+		O_SPIN
 	};
 	static const struct option longopts[] = {
 		{ "mode", required_argument, NULL, O_MODE },
@@ -147,12 +203,19 @@ static int cmd_bench(int argc, char **argv)
 		{ "firmware", required_argument, NULL, O_FW },
 		{ "buf-size", required_argument, NULL, O_BUF },
 		{ "vring-num", required_argument, NULL, O_VRING },
+		{ "via", required_argument, NULL, O_VIA },
+		{ "rproc", required_argument, NULL, O_RPROC },
+		{ "run-dir", required_argument, NULL, O_RUN_DIR },
+		{ "spin-us", required_argument, NULL, O_SPIN },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct bench_daemon bd = { .rproc = AMP_CLIENT_RPROC_DEFAULT };
 	struct amp_bench_opts o;
+	uint32_t spin_us = 0;
+	bool mode_given = false;
 	char *fw = NULL;
-	int c, ret;
+	int c, ret, via = 0;
 
 	amp_bench_opts_default(&o);
 	opterr = 0;
@@ -160,12 +223,13 @@ static int cmd_bench(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_MODE:
+			mode_given = true;
 			if (parse_set(optarg, modes, AMP_BENCH_MODE_ALL,
 				      &o.modes) < 0)
 				return usage_error(
 					"bench",
 					"--mode: '%s' is not raw, "
-					"pingpong, socketpair or all",
+					"pingpong, socketpair, daemon or all",
 					optarg);
 			break;
 		case O_MATRIX:
@@ -201,6 +265,28 @@ static int cmd_bench(int argc, char **argv)
 				return usage_error("bench",
 						   "--buf-size: '%s' is not a "
 						   "size from 32 to 65536",
+						   optarg);
+			break;
+		case O_VIA:
+			if (strcmp(optarg, "daemon") &&
+			    strcmp(optarg, "standalone"))
+				return usage_error("bench",
+						   "--via: '%s' is not daemon "
+						   "or standalone",
+						   optarg);
+			via = optarg[0] == 'd' ? 1 : -1;
+			break;
+		case O_RPROC:
+			bd.rproc = optarg;
+			break;
+		case O_RUN_DIR:
+			bd.run_dir = optarg;
+			break;
+		case O_SPIN:
+			if (parse_u32(optarg, 0, 1000000, &spin_us) < 0)
+				return usage_error("bench",
+						   "--spin-us: '%s' is not a "
+						   "number from 0 to 1000000",
 						   optarg);
 			break;
 		case O_VRING:
@@ -244,9 +330,530 @@ static int cmd_bench(int argc, char **argv)
 		free(fw);
 		return 1;
 	}
+	if (via > 0 && !mode_given)
+		o.modes = AMP_BENCH_MODE_DAEMON;
+	if (via > 0)
+		o.modes |= AMP_BENCH_MODE_DAEMON;
+	if (o.modes & AMP_BENCH_MODE_DAEMON || (via == 0 && !mode_given)) {
+		ret = bench_daemon_prepare(&bd, o.firmware,
+					   (o.modes & AMP_BENCH_MODE_DAEMON) !=
+						   0);
+		if (ret > 0) {
+			free(fw);
+			return ret;
+		}
+		if (ret == 0) {
+			o.modes |= AMP_BENCH_MODE_DAEMON;
+			o.daemon_run_dir = bd.c.run_dir;
+			o.daemon_rproc = bd.rproc;
+			o.daemon_spin_ns = (uint64_t)spin_us * 1000;
+		}
+	}
 	ret = amp_bench_run(&o);
+	bench_daemon_finish(&bd);
 	free(fw);
 	return ret;
+}
+
+/* ---- the coprocessor commands, through the daemon -------------------- */
+
+static const char start_usage[] =
+	"usage: ampkit start [FIRMWARE.elf] [--wait CHANNEL] [--timeout MS]\n"
+	"                    [--rproc NAME] [--run-dir DIR]\n"
+	"\n"
+	"Sets the firmware (if given; only while offline) and starts the\n"
+	"coprocessor, like `echo start > /sys/class/remoteproc/.../state`.\n"
+	"Starts the daemon first if none runs in the run directory.\n"
+	"\n"
+	"  --wait CHANNEL  return once the firmware announced CHANNEL\n"
+	"  --timeout MS    how long --wait waits (default 5000)\n";
+
+static const char stop_usage[] =
+	"usage: ampkit stop [--rproc NAME] [--run-dir DIR]\n"
+	"\n"
+	"Asks the firmware to shut down, forces it after 500 ms, and releases\n"
+	"its memory; its channel sockets disappear.  Stopping an offline\n"
+	"coprocessor does nothing.\n";
+
+static const char state_usage[] =
+	"usage: ampkit state [--rproc NAME] [--run-dir DIR]\n"
+	"\n"
+	"Prints the state as Linux's sysfs does: offline, running or\n"
+	"crashed (offline when no daemon runs).\n";
+
+static const char firmware_usage[] =
+	"usage: ampkit firmware [NAME] [--rproc NAME] [--run-dir DIR]\n"
+	"\n"
+	"Prints the firmware path, or sets it (only while offline).\n";
+
+static const char recovery_usage[] =
+	"usage: ampkit recovery [enabled|disabled|recover] [--rproc NAME]\n"
+	"                       [--run-dir DIR]\n"
+	"\n"
+	"Prints or sets whether a crashed firmware is restarted by itself;\n"
+	"`recover` restarts it now.\n";
+
+static const char coredump_usage[] =
+	"usage: ampkit coredump [disabled|enabled] [--rproc NAME]\n"
+	"                       [--run-dir DIR]\n"
+	"\n"
+	"Prints or sets whether a crash writes an ELF core file of the\n"
+	"coprocessor's memory into <run-dir>/coredump/.\n";
+
+static const char trace_usage[] =
+	"usage: ampkit trace [--rproc NAME] [--run-dir DIR]\n"
+	"\n"
+	"Prints the firmware's trace buffer.\n";
+
+static const char channels_usage[] =
+	"usage: ampkit channels [--rproc NAME] [--run-dir DIR]\n"
+	"\n"
+	"Lists the channels the firmware announced: name, address, and the\n"
+	"socket that carries it (one write = one message, one read = one\n"
+	"message; see docs/daemon.md).\n";
+
+static const char daemon_usage[] =
+	"usage: ampkit daemon [--foreground] [--run-dir DIR]\n"
+	"\n"
+	"Runs the daemon that holds the coprocessors and their channel\n"
+	"sockets.  Without --foreground it detaches and returns once it\n"
+	"accepts requests.  Other commands start it when they need it.\n"
+	"Run directory: --run-dir, else $AMPKIT_RUN_DIR, else\n"
+	"$XDG_RUNTIME_DIR/ampkit, else /run/ampkit (root) or\n"
+	"/tmp/ampkit-$UID.  Log: <run-dir>/ampkitd.log.\n"
+	"\n"
+	"Exit status: 0 running, 1 it could not start, 3 one already runs\n"
+	"there.\n";
+
+static const char shutdown_usage[] =
+	"usage: ampkit shutdown [--run-dir DIR]\n"
+	"\n"
+	"Stops every coprocessor, removes the sockets, and ends the daemon.\n";
+
+/* The common options; positional arguments land in c->args. */
+static int ctl_parse(struct ctl *c, int argc, char **argv, int max_args,
+		     bool has_rproc, bool has_wait)
+{
+	enum { O_RPROC = 256, O_RUN_DIR, O_WAIT, O_TIMEOUT, O_FG };
+	static const struct option longopts[] = {
+		{ "rproc", required_argument, NULL, O_RPROC },
+		{ "run-dir", required_argument, NULL, O_RUN_DIR },
+		{ "wait", required_argument, NULL, O_WAIT },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "foreground", no_argument, NULL, O_FG },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL;
+	char cwd[PATH_MAX];
+	int o, n = 0;
+
+	c->rproc = AMP_CLIENT_RPROC_DEFAULT;
+	c->timeout_ms = 5000;
+	opterr = 0;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (o) {
+		case O_RPROC:
+			if (!has_rproc)
+				goto unknown;
+			c->rproc = optarg;
+			break;
+		case O_RUN_DIR:
+			dir = optarg;
+			break;
+		case O_WAIT:
+			if (!has_wait)
+				goto unknown;
+			c->wait = optarg;
+			break;
+		case O_TIMEOUT:
+			if (!has_wait)
+				goto unknown;
+			if (parse_u32(optarg, 0, 3600000, &c->timeout_ms) < 0)
+				return usage_error(c->cmd,
+						   "--timeout: '%s' is not a "
+						   "number of ms",
+						   optarg);
+			break;
+		case O_FG:
+			if (strcmp(c->cmd, "daemon"))
+				goto unknown;
+			c->foreground = true;
+			break;
+		case 'h':
+			fputs(c->usage, stdout);
+			return 0;
+		case ':':
+			return usage_error(c->cmd, "%s needs a value",
+					   argv[optind - 1]);
+		default:
+		unknown:
+			return usage_error(c->cmd, "unknown option '%s'",
+					   argv[optind - 1]);
+		}
+	}
+	for (; optind < argc; optind++) {
+		if (c->nargs >= max_args)
+			return usage_error(c->cmd, "unexpected argument '%s'",
+					   argv[optind]);
+		c->args[c->nargs++] = argv[optind];
+	}
+	if (!*c->rproc || strchr(c->rproc, '/') || c->rproc[0] == '.')
+		return usage_error(c->cmd, "--rproc: '%s' is not a name",
+				   c->rproc);
+	/* The daemon runs in /: hand it absolute paths only. */
+	if (!dir) {
+		if (amp_client_run_dir(c->run_dir, sizeof(c->run_dir)) < 0)
+			return usage_error(c->cmd, "%s",
+					   "run directory path "
+					   "too long");
+		dir = c->run_dir;
+	}
+	if (dir[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		n = snprintf(c->run_dir, sizeof(c->run_dir), "%s/%s", cwd, dir);
+	else if (dir != c->run_dir)
+		n = snprintf(c->run_dir, sizeof(c->run_dir), "%s", dir);
+	if (n < 0 || (size_t)n >= sizeof(c->run_dir))
+		return usage_error(c->cmd, "--run-dir: '%s': path too long",
+				   dir);
+	return -1; /* parsed, go on */
+}
+
+static int fail(const char *cmd, const char *msg)
+{
+	fprintf(stderr, "ampkit %s: %s\n", cmd, msg);
+	return 1;
+}
+
+/* AMPKIT_DAEMON_SPIN_US: for measuring the trade-off (docs/daemon.md). */
+static unsigned long long daemon_spin_ns(void)
+{
+	const char *s = getenv("AMPKIT_DAEMON_SPIN_US");
+
+	return s ? strtoull(s, NULL, 10) * 1000ull : 0;
+}
+
+/* Detach and run the daemon; returns once it accepts requests.  0, 1,
+ * or AMP_DAEMON_EXIT_BUSY when one already serves the directory. */
+static int daemon_background(const char *run_dir, bool quiet)
+{
+	struct amp_daemon_opts o = { .run_dir = run_dir,
+				     .spin_ns = daemon_spin_ns() };
+	char line[512] = "", *msg;
+	int p[2], st, devnull;
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		fprintf(stderr, "ampkit daemon: pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "ampkit daemon: fork: %s\n", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return 1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		setsid();
+		/* Nothing of the caller's may stay open in a long-lived
+		 * process: a test runner waits for its pipes to close. */
+		devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			dup2(devnull, STDIN_FILENO);
+			dup2(devnull, STDOUT_FILENO);
+			dup2(devnull, STDERR_FILENO);
+			if (devnull > STDERR_FILENO)
+				close(devnull);
+		}
+		if (chdir("/") < 0)
+			_exit(1);
+		umask(077);
+		o.ready_fd = p[1];
+		_exit(amp_daemon_run(&o));
+	}
+	close(p[1]);
+	while ((n = read(p[0], line + got, sizeof(line) - 1 - (size_t)got)) !=
+	       0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		got += n;
+	}
+	close(p[0]);
+	line[got] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	if (!strcmp(line, "ok"))
+		return 0;
+	/* Reap it if it died during setup (it reports, then exits). */
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!strncmp(line, "error ", 6)) {
+		long code = strtol(line + 6, &msg, 10);
+
+		while (*msg == ' ')
+			msg++;
+		if (code == EEXIST)
+			return AMP_DAEMON_EXIT_BUSY;
+		if (!quiet)
+			fprintf(stderr, "ampkit daemon: %s\n", msg);
+		return 1;
+	}
+	if (!quiet)
+		fprintf(stderr,
+			"ampkit daemon: exited during startup (see %s/%s)\n",
+			run_dir, AMP_CLIENT_LOG);
+	return 1;
+}
+
+/* One request; starts the daemon first when `autostart` and none runs.
+ * 0 with the body in resp, or prints the error and returns 1. */
+static int ctl_request(struct ctl *c, const char *const *f, int nf,
+		       bool autostart, char *resp, size_t resplen)
+{
+	char err[512];
+	int r;
+
+	r = amp_client_request(c->run_dir, f, nf, resp, resplen, err,
+			       sizeof(err));
+	if ((r == -ENOENT || r == -ECONNREFUSED) && autostart) {
+		r = daemon_background(c->run_dir, false);
+		if (r != 0 && r != AMP_DAEMON_EXIT_BUSY)
+			return fail(c->cmd, "could not start the daemon");
+		r = amp_client_request(c->run_dir, f, nf, resp, resplen, err,
+				       sizeof(err));
+	}
+	if (r < 0)
+		return fail(c->cmd, err);
+	return 0;
+}
+
+/* Without a daemon nothing runs: what a read-only command says then. */
+static bool no_daemon(struct ctl *c)
+{
+	const char *f[1] = { "ping" };
+
+	return amp_client_request(c->run_dir, f, 1, NULL, 0, NULL, 0) < 0;
+}
+
+static int absolute_path(const char *cmd, const char *in, char *out, size_t len)
+{
+	char cwd[PATH_MAX];
+
+	if (realpath(in, out))
+		return 0;
+	/* Like sysfs, a name that does not exist yet is accepted; start
+	 * reports it. */
+	if (in[0] == '/' || !getcwd(cwd, sizeof(cwd))) {
+		snprintf(out, len, "%s", in);
+		return 0;
+	}
+	if (snprintf(out, len, "%s/%s", cwd, in) >= (int)len)
+		return usage_error(cmd, "'%s': path too long", in);
+	return 0;
+}
+
+static int cmd_start(int argc, char **argv)
+{
+	struct ctl c = { .cmd = "start", .usage = start_usage };
+	char fw[PATH_MAX], ms[16];
+	const char *f[4];
+	int r;
+
+	r = ctl_parse(&c, argc, argv, 1, true, true);
+	if (r >= 0)
+		return r;
+	f[0] = "start";
+	f[1] = c.rproc;
+	if (c.nargs > 0) {
+		if (absolute_path(c.cmd, c.args[0], fw, sizeof(fw)))
+			return 2;
+		f[2] = fw;
+	}
+	if (ctl_request(&c, f, c.nargs > 0 ? 3 : 2, true, NULL, 0))
+		return 1;
+	if (!c.wait)
+		return 0;
+	snprintf(ms, sizeof(ms), "%u", c.timeout_ms);
+	f[0] = "wait";
+	f[2] = c.wait;
+	f[3] = ms;
+	return ctl_request(&c, f, 4, false, NULL, 0);
+}
+
+/* A command that sends `verb rproc [arg]` and prints the answer. */
+static int simple(struct ctl *c, const char *verb, const char *arg,
+		  bool autostart)
+{
+	const char *f[3] = { verb, c->rproc, arg };
+	char *resp = malloc(AMP_CLIENT_RESP_MAX);
+	int r;
+
+	if (!resp)
+		return fail(c->cmd, "out of memory");
+	r = ctl_request(c, f, arg ? 3 : 2, autostart, resp,
+			AMP_CLIENT_RESP_MAX);
+	if (!r)
+		fputs(resp, stdout);
+	free(resp);
+	return r;
+}
+
+static int cmd_stop(int argc, char **argv)
+{
+	struct ctl c = { .cmd = "stop", .usage = stop_usage };
+	int r = ctl_parse(&c, argc, argv, 0, true, false);
+
+	if (r >= 0)
+		return r;
+	if (no_daemon(&c))
+		return 0;
+	return simple(&c, "stop", NULL, false);
+}
+
+static int cmd_state(int argc, char **argv)
+{
+	struct ctl c = { .cmd = "state", .usage = state_usage };
+	int r = ctl_parse(&c, argc, argv, 0, true, false);
+
+	if (r >= 0)
+		return r;
+	if (no_daemon(&c)) {
+		puts("offline");
+		return 0;
+	}
+	return simple(&c, "state", NULL, false);
+}
+
+static int cmd_firmware(int argc, char **argv)
+{
+	struct ctl c = { .cmd = "firmware", .usage = firmware_usage };
+	char fw[PATH_MAX];
+	int r = ctl_parse(&c, argc, argv, 1, true, false);
+
+	if (r >= 0)
+		return r;
+	if (c.nargs <= 0)
+		return simple(&c, "firmware", NULL, true);
+	if (absolute_path(c.cmd, c.args[0], fw, sizeof(fw)))
+		return 2;
+	return simple(&c, "firmware", fw, true);
+}
+
+static int choice(struct ctl *c, int argc, char **argv, const char *verb,
+		  const char *const *words, const char *expect)
+{
+	int r = ctl_parse(c, argc, argv, 1, true, false);
+
+	if (r >= 0)
+		return r;
+	if (c->nargs <= 0)
+		return simple(c, verb, NULL, true);
+	for (int i = 0; words[i]; i++)
+		if (!strcmp(c->args[0], words[i]))
+			return simple(c, verb, c->args[0], true);
+	fprintf(stderr, "ampkit %s: '%s' is not %s\n(see 'ampkit help %s')\n",
+		verb, c->args[0], expect, verb);
+	return 2;
+}
+
+static int cmd_recovery(int argc, char **argv)
+{
+	static const char *const words[] = { "enabled", "disabled", "recover",
+					     NULL };
+	struct ctl c = { .cmd = "recovery", .usage = recovery_usage };
+
+	return choice(&c, argc, argv, "recovery", words,
+		      "enabled, disabled or recover");
+}
+
+static int cmd_coredump(int argc, char **argv)
+{
+	static const char *const words[] = { "disabled", "enabled", NULL };
+	struct ctl c = { .cmd = "coredump", .usage = coredump_usage };
+
+	return choice(&c, argc, argv, "coredump", words, "disabled or enabled");
+}
+
+static int cmd_trace(int argc, char **argv)
+{
+	struct ctl c = { .cmd = "trace", .usage = trace_usage };
+	int r = ctl_parse(&c, argc, argv, 0, true, false);
+
+	if (r >= 0)
+		return r;
+	if (no_daemon(&c)) {
+		fprintf(stderr,
+			"ampkit trace: %s is offline (no daemon in %s)\n",
+			c.rproc, c.run_dir);
+		return 1;
+	}
+	return simple(&c, "trace", NULL, false);
+}
+
+static int cmd_channels(int argc, char **argv)
+{
+	struct ctl c = { .cmd = "channels", .usage = channels_usage };
+	const char *f[2] = { "channels", NULL };
+	char *resp, *line, *save = NULL;
+	char name[33], path[109];
+	unsigned addr, max;
+	int r = ctl_parse(&c, argc, argv, 0, true, false);
+
+	if (r >= 0)
+		return r;
+	if (no_daemon(&c))
+		return 0;
+	f[1] = c.rproc;
+	resp = malloc(AMP_CLIENT_RESP_MAX);
+	if (!resp)
+		return fail(c.cmd, "out of memory");
+	r = ctl_request(&c, f, 2, false, resp, AMP_CLIENT_RESP_MAX);
+	for (line = r ? NULL : strtok_r(resp, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, "%32s %x %u %108s", name, &addr, &max, path) ==
+		    4)
+			printf("%-32s 0x%-6x %s\n", name, addr, path);
+	free(resp);
+	return r;
+}
+
+static int cmd_daemon(int argc, char **argv)
+{
+	struct ctl c = { .cmd = "daemon", .usage = daemon_usage };
+	struct amp_daemon_opts o = { .ready_fd = -1,
+				     .foreground = true,
+				     .spin_ns = daemon_spin_ns() };
+	int r = ctl_parse(&c, argc, argv, 0, false, false);
+
+	if (r >= 0)
+		return r;
+	o.run_dir = c.run_dir;
+	if (c.foreground)
+		return amp_daemon_run(&o);
+	r = daemon_background(c.run_dir, false);
+	if (r == AMP_DAEMON_EXIT_BUSY)
+		fprintf(stderr, "ampkit daemon: already running in %s\n",
+			c.run_dir);
+	return r;
+}
+
+static int cmd_shutdown(int argc, char **argv)
+{
+	struct ctl c = { .cmd = "shutdown", .usage = shutdown_usage };
+	const char *f[1] = { "shutdown" };
+	int r = ctl_parse(&c, argc, argv, 0, false, false);
+
+	if (r >= 0)
+		return r;
+	if (no_daemon(&c))
+		return 0;
+	return ctl_request(&c, f, 1, false, NULL, 0);
 }
 
 static const struct command {
@@ -254,6 +861,16 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *usage;
 } commands[] = {
+	{ "start", cmd_start, start_usage },
+	{ "stop", cmd_stop, stop_usage },
+	{ "state", cmd_state, state_usage },
+	{ "firmware", cmd_firmware, firmware_usage },
+	{ "recovery", cmd_recovery, recovery_usage },
+	{ "coredump", cmd_coredump, coredump_usage },
+	{ "trace", cmd_trace, trace_usage },
+	{ "channels", cmd_channels, channels_usage },
+	{ "daemon", cmd_daemon, daemon_usage },
+	{ "shutdown", cmd_shutdown, shutdown_usage },
 	{ "bench", cmd_bench, bench_usage },
 };
 
@@ -306,4 +923,90 @@ int main(int argc, char **argv)
 		return usage_error(NULL, "'%s' is not an ampkit command",
 				   argv[1]);
 	return cmd->run(argc - 1, argv + 1);
+}
+
+/* ---- bench through the daemon ---------------------------------------- */
+
+static bool is_bench_firmware(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	return !strcmp(base ? base + 1 : path, FW_NAME);
+}
+
+/*
+ * Returns 0 when the bench may go through the daemon, -1 when it should
+ * not (not required and no daemon runs the bench firmware), or an exit
+ * status (1) after printing why a required daemon path is not usable.
+ */
+static int bench_daemon_prepare(struct bench_daemon *bd, const char *fw,
+				bool required)
+{
+	struct ctl *c = &bd->c;
+	const char *f[4] = { "state", bd->rproc };
+	char state[64], cur[PATH_MAX + 2], path[PATH_MAX], cwd[PATH_MAX];
+	int n;
+
+	c->cmd = "bench";
+	c->rproc = bd->rproc;
+	if (!bd->run_dir)
+		n = amp_client_run_dir(c->run_dir, sizeof(c->run_dir));
+	else if (bd->run_dir[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		n = snprintf(c->run_dir, sizeof(c->run_dir), "%s/%s", cwd,
+			     bd->run_dir) >= (int)sizeof(c->run_dir);
+	else
+		n = snprintf(c->run_dir, sizeof(c->run_dir), "%s",
+			     bd->run_dir) >= (int)sizeof(c->run_dir);
+	if (n)
+		return fail("bench", "--run-dir: path too long");
+	if (!required) {
+		if (no_daemon(c) ||
+		    amp_client_request(c->run_dir, f, 2, state, sizeof(state),
+				       NULL, 0) < 0 ||
+		    strcmp(state, "running\n"))
+			return -1;
+		f[0] = "firmware";
+		if (amp_client_request(c->run_dir, f, 2, cur, sizeof(cur), NULL,
+				       0) < 0)
+			return -1;
+		cur[strcspn(cur, "\n")] = '\0';
+		return is_bench_firmware(cur) ? 0 : -1;
+	}
+	if (ctl_request(c, f, 2, true, state, sizeof(state)))
+		return 1;
+	if (!strcmp(state, "offline\n")) {
+		if (!fw || !realpath(fw, path))
+			return fail("bench", "no bench firmware to start in "
+					     "the daemon; pass --firmware");
+		f[0] = "start";
+		f[2] = path;
+		if (ctl_request(c, f, 3, false, NULL, 0))
+			return 1;
+		bd->started = true;
+	} else {
+		f[0] = "firmware";
+		if (ctl_request(c, f, 2, false, cur, sizeof(cur)))
+			return 1;
+		cur[strcspn(cur, "\n")] = '\0';
+		state[strcspn(state, "\n")] = '\0';
+		if (strcmp(state, "running") || !is_bench_firmware(cur)) {
+			fprintf(stderr,
+				"ampkit bench: %s is %s with %s, not the bench "
+				"firmware (%s)\n",
+				bd->rproc, state, cur, FW_NAME);
+			return 1;
+		}
+	}
+	f[0] = "wait";
+	f[2] = "rpmsg-raw";
+	f[3] = "5000";
+	return ctl_request(c, f, 4, false, NULL, 0) ? 1 : 0;
+}
+
+static void bench_daemon_finish(struct bench_daemon *bd)
+{
+	const char *f[2] = { "stop", bd->rproc };
+
+	if (bd->started)
+		amp_client_request(bd->c.run_dir, f, 2, NULL, 0, NULL, 0);
 }

@@ -1,0 +1,75 @@
+/*
+ * client.h - talking to a running `ampkit daemon` from another process:
+ * its run directory, one request on its control socket, and opening a
+ * coprocessor's RPMsg channel as a socket.
+ *
+ * A channel socket follows the /dev/rpmsgN contract (REFERENCE §7): one
+ * write() is one RPMsg message of at most the channel's max payload, one
+ * read() returns one message.  The daemon cannot make an oversized write()
+ * fail by itself (the kernel accepts it), so it drops the message and
+ * answers with a notice that amp_client_recv() turns into EMSGSIZE; a
+ * program that checks the size first (amp_client_channel_info) never
+ * sees one.  When the firmware stops or crashes the daemon closes every
+ * connected socket: read() returns 0.  docs/daemon.md has the details.
+ *
+ * Linux only.  Functions return a file descriptor or 0 on success and a
+ * negative errno on failure, with one line for people in err (may be
+ * NULL).
+ */
+#ifndef AMPKIT_CLIENT_H
+#define AMPKIT_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define AMP_CLIENT_SOCK "ampkit.sock"
+#define AMP_CLIENT_PIDFILE "ampkitd.pid"
+#define AMP_CLIENT_LOG "ampkitd.log"
+#define AMP_CLIENT_RUN_DIR_ENV "AMPKIT_RUN_DIR"
+#define AMP_CLIENT_RPROC_DEFAULT "remoteproc0"
+
+/* Largest control request and response (a response carries the trace). */
+#define AMP_CLIENT_REQ_MAX 4096
+#define AMP_CLIENT_RESP_MAX 65536
+
+/* The run directory: $AMPKIT_RUN_DIR, else $XDG_RUNTIME_DIR/ampkit, else
+ * /run/ampkit for root, else /tmp/ampkit-$UID.  0 or -ENAMETOOLONG. */
+int amp_client_run_dir(char *buf, size_t len);
+
+/* Send one request (fields[0] the verb, fields[1] usually the rproc name;
+ * docs/daemon.md) and read the answer.  0 with the body (NUL-terminated)
+ * in resp; the daemon's negative errno with its message in err; -ENOENT
+ * or -ECONNREFUSED when no daemon listens in run_dir (NULL: default). */
+int amp_client_request(const char *run_dir, const char *const *fields,
+		       int nfields, char *resp, size_t resplen, char *err,
+		       size_t errlen);
+
+struct amp_client_channel {
+	char name[32];
+	uint32_t addr;	      /* the firmware's endpoint address */
+	uint32_t max_payload; /* largest message one write() may carry */
+	char path[108];	      /* the channel socket */
+};
+
+/* What the daemon knows about `channel` of `rproc` (NULL: remoteproc0):
+ * -ENOENT with a reason in err if it is not announced. */
+int amp_client_channel_info(const char *run_dir, const char *rproc,
+			    const char *channel, struct amp_client_channel *ch,
+			    char *err, size_t errlen);
+
+/* Connect to the socket of `channel` (e.g. "rpmsg-raw") of `rproc`.
+ * Returns a blocking, close-on-exec SOCK_SEQPACKET fd, or a negative
+ * errno with the reason (no daemon, rproc offline, channel not
+ * announced) in err. */
+int amp_client_open(const char *run_dir, const char *rproc, const char *channel,
+		    char *err, size_t errlen);
+
+/* recv() for a channel socket: one message into buf (flags as recv's).
+ * Returns its length (cut to len; MSG_TRUNC in flags: its full length),
+ * 0 when the daemon closed the channel (firmware stopped or crashed), or
+ * -1 with errno set; EMSGSIZE when the daemon dropped an earlier message
+ * of this client for being larger than the channel's max payload. */
+ssize_t amp_client_recv(int fd, void *buf, size_t len, int flags);
+
+#endif

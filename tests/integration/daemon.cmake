@@ -1,0 +1,9 @@
+# tests/integration/daemon.cmake - `ampkit daemon` and its clients: the
+# CLI run as a separate process against a temporary run directory, the
+# channel sockets through the client library, crash, two coprocessors,
+# and the seed benchmark from another process through the daemon.
+amp_add_test(test_daemon ${CMAKE_CURRENT_LIST_DIR}/test_daemon.c
+             LIBS ampkit_client LABELS integration)
+target_compile_definitions(test_daemon PRIVATE
+  AMPKIT_BIN="$<TARGET_FILE:ampkit>")
+add_dependencies(test_daemon ampkit ampkit-fw-bench)

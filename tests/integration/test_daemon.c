@@ -1,0 +1,367 @@
+/*
+ * test_daemon.c - `ampkit daemon` end to end, driven as a user would:
+ * the ampkit CLI run as a separate process against a temporary run
+ * directory, and channel sockets opened with the client library.
+ *
+ * Covers the life cycle words, the firmware refused while running, the
+ * channel listing and its sockets, the seed benchmark from another
+ * process through the daemon, an oversized write, a firmware killed under
+ * a connected client, two coprocessors at once, and shutdown removing
+ * every socket.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <ampkit/bench_proto.h>
+#include <ampkit/client.h>
+
+static char run_dir[64];
+static char fw[512];
+static char out[8192], errout[8192];
+
+/* Run `ampkit args...`; stdout and stderr land in out/errout. */
+static int ampkit(const char *a0, ...)
+{
+	char *argv[16], of[128], ef[128];
+	va_list ap;
+	int n = 0, st, fd;
+	pid_t pid;
+	FILE *f;
+
+	argv[n++] = AMPKIT_BIN;
+	argv[n++] = (char *)a0;
+	va_start(ap, a0);
+	while (n < 15 && (argv[n] = va_arg(ap, char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	snprintf(of, sizeof(of), "%s.out", run_dir);
+	snprintf(ef, sizeof(ef), "%s.err", run_dir);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fd = open(of, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		fd = open(ef, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	out[0] = errout[0] = '\0';
+	if ((f = fopen(of, "r"))) {
+		out[fread(out, 1, sizeof(out) - 1, f)] = '\0';
+		fclose(f);
+	}
+	if ((f = fopen(ef, "r"))) {
+		errout[fread(errout, 1, sizeof(errout) - 1, f)] = '\0';
+		fclose(f);
+	}
+	unlink(of);
+	unlink(ef);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static int setup(void **state)
+{
+	const char *dir = getenv("AMPKIT_FW_DIR");
+
+	(void)state;
+	snprintf(fw, sizeof(fw), "%s/ampkit-fw-bench", dir ? dir : ".");
+	snprintf(run_dir, sizeof(run_dir), "/tmp/ampkit-test-XXXXXX");
+	if (!mkdtemp(run_dir))
+		return -1;
+	setenv(AMP_CLIENT_RUN_DIR_ENV, run_dir, 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	ampkit("shutdown", NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", run_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static bool exists(const char *rel)
+{
+	char p[256];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", run_dir, rel);
+	return stat(p, &st) == 0;
+}
+
+/* One seed test of `total` bytes in 496-byte messages; the ack. */
+static long seed_test(int fd, uint32_t total)
+{
+	uint8_t buf[4096], ack[8];
+	uint32_t off, n;
+	ssize_t r;
+
+	assert_true(total <= sizeof(buf));
+	amp_bench_pattern(buf, 0, total);
+	amp_bench_hdr_write(buf, total,
+			    amp_crc16(0, buf + AMP_BENCH_HDR_SIZE,
+				      total - AMP_BENCH_HDR_SIZE));
+	for (off = 0; off < total; off += n) {
+		n = total - off < 496 ? total - off : 496;
+		assert_int_equal(send(fd, buf + off, n, MSG_NOSIGNAL), n);
+	}
+	r = amp_client_recv(fd, ack, sizeof(ack), 0);
+	return r == 2 ? (long)amp_bench_ack_parse(ack, 2) : -1;
+}
+
+static void start(const char *rproc)
+{
+	assert_int_equal(ampkit("start", fw, "--rproc", rproc, "--wait",
+				"rpmsg-raw", NULL),
+			 0);
+}
+
+static void test_life_cycle(void **state)
+{
+	(void)state;
+	assert_int_equal(ampkit("state", NULL), 0);
+	assert_string_equal(out, "offline\n");
+	start("remoteproc0");
+	assert_int_equal(ampkit("state", NULL), 0);
+	assert_string_equal(out, "running\n");
+	assert_int_equal(ampkit("firmware", NULL), 0);
+	assert_non_null(strstr(out, "ampkit-fw-bench"));
+
+	assert_int_equal(ampkit("firmware", "/tmp/other.elf", NULL), 1);
+	assert_non_null(strstr(errout, "only be changed while offline"));
+	assert_int_equal(ampkit("start", fw, NULL), 1);
+	assert_non_null(strstr(errout, "running"));
+
+	assert_int_equal(ampkit("channels", NULL), 0);
+	assert_non_null(strstr(out, "rpmsg-raw"));
+	assert_non_null(strstr(out, "/remoteproc0/rpmsg-raw\n"));
+	assert_true(exists("remoteproc0/rpmsg-raw"));
+
+	assert_int_equal(ampkit("recovery", NULL), 0);
+	assert_string_equal(out, "enabled\n");
+	assert_int_equal(ampkit("recovery", "sometimes", NULL), 2);
+	assert_int_equal(ampkit("coredump", NULL), 0);
+	assert_string_equal(out, "disabled\n");
+
+	assert_int_equal(ampkit("stop", NULL), 0);
+	assert_int_equal(ampkit("state", NULL), 0);
+	assert_string_equal(out, "offline\n");
+	assert_false(exists("remoteproc0/rpmsg-raw"));
+	assert_int_equal(ampkit("firmware", "/tmp/other.elf", NULL), 0);
+	assert_int_equal(ampkit("firmware", NULL), 0);
+	assert_string_equal(out, "/tmp/other.elf\n");
+	assert_int_equal(ampkit("start", NULL), 1);
+	assert_non_null(strstr(errout, "other.elf"));
+
+	assert_int_equal(ampkit("state", "--bogus", NULL), 2);
+	assert_non_null(strstr(errout, "unknown option '--bogus'"));
+}
+
+/* The seed matrix from another process, through the daemon's socket. */
+static void test_bench_through_daemon(void **state)
+{
+	(void)state;
+	start("remoteproc0");
+	assert_int_equal(ampkit("bench", "--via", "daemon", "--quick", "--reps",
+				"3", NULL),
+			 0);
+	assert_non_null(strstr(out, "daemon     seed"));
+	assert_non_null(strstr(out, "daemon socket path / in-process"));
+	assert_null(strstr(out, "FAIL"));
+}
+
+static void test_oversize(void **state)
+{
+	char err[256], big[600] = { 0 }, note[200];
+	int fd;
+
+	(void)state;
+	start("remoteproc0");
+	fd = amp_client_open(run_dir, NULL, "rpmsg-raw", err, sizeof(err));
+	assert_true(fd >= 0);
+	assert_int_equal(send(fd, big, sizeof(big), 0), sizeof(big));
+	errno = 0;
+	assert_int_equal(amp_client_recv(fd, note, sizeof(note), 0), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	/* Still usable, and the responder saw nothing of the big one. */
+	assert_int_equal(seed_test(fd, 512), 512);
+	assert_int_equal(seed_test(fd, 4096), 4096);
+	close(fd);
+
+	fd = amp_client_open(run_dir, NULL, "no-such", err, sizeof(err));
+	assert_true(fd < 0);
+	assert_non_null(strstr(err, "no-such"));
+}
+
+static pid_t firmware_of(pid_t daemon)
+{
+	char path[300], line[256], comm[64];
+	struct dirent *e;
+	pid_t found = -1;
+	int ppid;
+	DIR *d = opendir("/proc");
+	FILE *f;
+
+	while (d && (e = readdir(d))) {
+		snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
+		if (!(f = fopen(path, "r")))
+			continue;
+		comm[0] = '\0';
+		ppid = -1;
+		while (fgets(line, sizeof(line), f)) {
+			sscanf(line, "Name: %63s", comm);
+			sscanf(line, "PPid: %d", &ppid);
+		}
+		fclose(f);
+		if (ppid == daemon && !strcmp(comm, "ampkit-fw-bench"))
+			found = atoi(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static pid_t daemon_pid(void)
+{
+	char path[128];
+	FILE *f;
+	int pid = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", run_dir, AMP_CLIENT_PIDFILE);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &pid), 1);
+	fclose(f);
+	return pid;
+}
+
+static void test_crash(void **state)
+{
+	struct pollfd p = { .events = POLLIN };
+	struct timespec t0, t1;
+	char err[256], buf[16];
+	pid_t fwpid;
+	double ms;
+	int fd;
+
+	(void)state;
+	start("remoteproc0");
+	fd = amp_client_open(run_dir, NULL, "rpmsg-raw", err, sizeof(err));
+	assert_true(fd >= 0);
+	assert_int_equal(seed_test(fd, 1024), 1024);
+	fwpid = firmware_of(daemon_pid());
+	assert_true(fwpid > 0);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(kill(fwpid, SIGKILL), 0);
+	p.fd = fd;
+	assert_int_equal(poll(&p, 1, 3000), 1);
+	assert_true(amp_client_recv(fd, buf, sizeof(buf), 0) <= 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	print_message("client saw the crash after %.1f ms\n", ms);
+	assert_true(ms < 1000);
+	close(fd);
+
+	/* Recovery (enabled by default) brings the channel back. */
+	assert_int_equal(ampkit("start", "--wait", "rpmsg-raw", NULL), 1);
+	fd = -1;
+	for (int i = 0; i < 100 && fd < 0; i++) {
+		fd = amp_client_open(run_dir, NULL, "rpmsg-raw", err,
+				     sizeof(err));
+		if (fd < 0)
+			usleep(20000);
+	}
+	assert_true(fd >= 0);
+	assert_int_equal(seed_test(fd, 2048), 2048);
+	close(fd);
+}
+
+static void test_two_rprocs(void **state)
+{
+	char err[256];
+	int a, b;
+
+	(void)state;
+	start("remoteproc0");
+	start("remoteproc1");
+	assert_int_equal(ampkit("state", "--rproc", "remoteproc1", NULL), 0);
+	assert_string_equal(out, "running\n");
+	assert_int_equal(ampkit("channels", "--rproc", "remoteproc1", NULL), 0);
+	assert_non_null(strstr(out, "/remoteproc1/rpmsg-raw"));
+	a = amp_client_open(run_dir, "remoteproc0", "rpmsg-raw", err,
+			    sizeof(err));
+	b = amp_client_open(run_dir, "remoteproc1", "rpmsg-raw", err,
+			    sizeof(err));
+	assert_true(a >= 0 && b >= 0);
+	assert_int_equal(seed_test(a, 1024), 1024);
+	assert_int_equal(seed_test(b, 2048), 2048);
+	assert_int_equal(seed_test(a, 512), 512);
+	close(a);
+	close(b);
+	assert_int_equal(ampkit("stop", "--rproc", "remoteproc1", NULL), 0);
+	assert_false(exists("remoteproc1/rpmsg-raw"));
+	assert_true(exists("remoteproc0/rpmsg-raw"));
+}
+
+static void test_shutdown_removes_sockets(void **state)
+{
+	char err[256], buf[8];
+	int fd;
+
+	(void)state;
+	start("remoteproc0");
+	fd = amp_client_open(run_dir, NULL, "rpmsg-raw", err, sizeof(err));
+	assert_true(fd >= 0);
+	assert_true(exists(AMP_CLIENT_SOCK));
+	assert_int_equal(ampkit("shutdown", NULL), 0);
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 0);
+	close(fd);
+	assert_false(exists(AMP_CLIENT_SOCK));
+	assert_false(exists(AMP_CLIENT_PIDFILE));
+	assert_false(exists("remoteproc0/rpmsg-raw"));
+	assert_false(exists("remoteproc0"));
+	assert_true(exists(AMP_CLIENT_LOG));
+	assert_int_equal(ampkit("state", NULL), 0);
+	assert_string_equal(out, "offline\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_life_cycle, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bench_through_daemon,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversize, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_rprocs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_shutdown_removes_sockets,
+						setup, teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
