@@ -469,6 +469,7 @@ int amp_rpmsg_init(struct amp_rpmsg_dev *dev, enum amp_rpmsg_role role,
 		   struct amp_port *port, const struct amp_rpmsg_cfg *cfg)
 {
 	struct amp_fw_rsc_vdev_vring vr[2];
+	struct amp_fw_rsc_vdev hdr;
 	struct amp_rpmsg_cfg defaults;
 	uint32_t features;
 	bool eidx, host;
@@ -489,11 +490,14 @@ int amp_rpmsg_init(struct amp_rpmsg_dev *dev, enum amp_rpmsg_role role,
 	dev->ns_cb = cfg->ns_cb;
 	dev->priv = cfg->priv;
 
-	if (AMP_LOAD(&vdev->id) != AMP_VIRTIO_ID_RPMSG ||
-	    AMP_LOAD(&vdev->num_of_vrings) < 2)
+	/* One snapshot of the shared header: the peer may be writing it, and
+	 * packed fields cannot be read through atomics. (The remote has
+	 * already seen DRIVER_OK with acquire in amp_rpmsg_wait_ready.) */
+	__builtin_memcpy(&hdr, (const void *)vdev, sizeof(hdr));
+	if (hdr.id != AMP_VIRTIO_ID_RPMSG || hdr.num_of_vrings < 2)
 		return -AMP_EINVAL;
-	features = host ? vdev->dfeatures & cfg->features & AMP_RPMSG_FEATURES
-			: AMP_LOAD(&vdev->gfeatures);
+	features = host ? hdr.dfeatures & cfg->features & AMP_RPMSG_FEATURES
+			: hdr.gfeatures;
 	dev->ns = !!(features & (1u << AMP_VIRTIO_RPMSG_F_NS));
 	eidx = !!(features & (1u << AMP_VIRTIO_RING_F_EVENT_IDX));
 
