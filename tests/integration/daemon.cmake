@@ -5,5 +5,7 @@
 amp_add_test(test_daemon ${CMAKE_CURRENT_LIST_DIR}/test_daemon.c
              LIBS ampkit_client LABELS integration)
 target_compile_definitions(test_daemon PRIVATE
-  AMPKIT_BIN="$<TARGET_FILE:ampkit>")
-add_dependencies(test_daemon ampkit ampkit-fw-bench)
+  AMPKIT_BIN="$<TARGET_FILE:ampkit>"
+  AMP_CORPUS_DIR="${PROJECT_SOURCE_DIR}/tests/corpus"
+  AMP_CORPUS_FW_DIR="${AMP_CORPUS_FW_DIR}")
+add_dependencies(test_daemon ampkit ampkit-fw-bench corpus_fw)

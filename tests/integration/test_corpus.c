@@ -31,22 +31,6 @@
 #include <ampkit/rproc.h>
 #include <ampkit/rsc_table.h>
 
-/*
- * Cases the host start path does not refuse yet: host/rproc.c does not
- * call amp_elf_load on the posix memory map (segment cases) nor check a
- * trace buffer's address.  They are skipped here with a note, and reported
- * if they start passing, until the host side lands; the core-level test
- * below still checks the segment ones against core/elf.c.  Set
- * AMPKIT_CORPUS_PENDING=1 to run them as ordinary cases (to check the host
- * side's progress).
- */
-static const char *const known_pending[] = {
-	"seg-filesz-gt-memsz.elf",  "seg-data-past-eof.elf",
-	"seg-offset-past-eof.elf",  "seg-da-low.elf",
-	"seg-da-wraps.elf",	    "seg-da-above-4g.elf",
-	"trace-outside-memory.elf",
-};
-
 struct corpus_entry {
 	const char *dir;
 	char file[128];
@@ -59,19 +43,6 @@ static struct corpus_entry cases[MAX_CASES];
 static int ncases;
 static char corpus_dir[512], fw_corpus_dir[512];
 static char fw[512];
-
-static int pending(const char *file)
-{
-	const char *run = getenv("AMPKIT_CORPUS_PENDING");
-
-	if (run && !strcmp(run, "1"))
-		return 0;
-	for (size_t i = 0; i < sizeof(known_pending) / sizeof(known_pending[0]);
-	     i++)
-		if (!strcmp(file, known_pending[i]))
-			return 1;
-	return 0;
-}
 
 static void path_of(char *buf, size_t len, const char *dir, const char *file)
 {
@@ -216,16 +187,6 @@ static void test_index_is_whole(void **state)
 		for (int j = 0; j < i; j++)
 			assert_string_not_equal(cases[i].file, cases[j].file);
 	}
-	for (size_t i = 0; i < sizeof(known_pending) / sizeof(known_pending[0]);
-	     i++) {
-		int listed = 0;
-
-		for (int j = 0; j < ncases; j++)
-			listed |= !strcmp(known_pending[i], cases[j].file);
-		if (!listed)
-			fail_msg("KNOWN_PENDING %s is not in INDEX",
-				 known_pending[i]);
-	}
 }
 
 static void test_template_is_valid(void **state)
@@ -240,46 +201,32 @@ static void test_template_is_valid(void **state)
 	free(img);
 }
 
-/*
- * The real firmware passes the same core checks, on the same memory map.
- * A PIE build sits at 0, outside it; until firmware/ links -no-pie that
- * is reported and the cases cut from it are left out of the core test.
- */
-static int real_firmware_fits(void)
+/* The real firmware passes the same core checks, on the same memory map,
+ * so the cases cut from it fail for what mkcorpus changed. */
+static void real_firmware_fits(void)
 {
 	size_t size;
 	uint8_t *img = read_path(fw, &size);
-	const char *why;
-	int pie;
+	const char *why = core_verdict(img, size);
 
-	why = core_verdict(img, size);
-	pie = size > EI_NIDENT + 2 && img[EI_NIDENT] == ET_DYN;
-	free(img);
-	if (why && pie) {
-		printf("[ NOTE     ] %s is a PIE (\"%s\"): fw-* cases "
-		       "skipped here until it links -no-pie\n",
-		       fw, why);
-		return 0;
-	}
 	if (why)
 		fail_msg("%s is refused: %s", fw, why);
-	return 1;
+	free(img);
 }
 
 /* Whatever core/ refuses, it refuses with the INDEX text; what it accepts
  * is left to the host's own checks (rpmsg vdev, platform addresses). */
 static void test_core_refusals(void **state)
 {
-	int refused = 0, fw_ok = real_firmware_fits();
+	int refused = 0;
 
 	(void)state;
+	real_firmware_fits();
 	for (int i = 0; i < ncases; i++) {
 		size_t size;
 		uint8_t *img;
 		const char *why;
 
-		if (cases[i].dir == fw_corpus_dir && !fw_ok)
-			continue;
 		img = read_all(cases[i].dir, cases[i].file, &size);
 		why = core_verdict(img, size);
 		if (!why) {
@@ -301,7 +248,7 @@ static void test_rproc_refuses_corpus(void **state)
 {
 	struct amp_rproc *rp = amp_rproc_new(NULL);
 	struct amp_rproc_cfg cfg;
-	int fds = count_fds(), skipped = 0;
+	int fds = count_fds();
 	char path[700];
 
 	(void)state;
@@ -310,13 +257,6 @@ static void test_rproc_refuses_corpus(void **state)
 		const char *err;
 		int r;
 
-		if (pending(cases[i].file)) {
-			printf("[ SKIP     ] %s: KNOWN_PENDING (host start "
-			       "path does not check this yet)\n",
-			       cases[i].file);
-			skipped++;
-			continue;
-		}
 		path_of(path, sizeof(path), cases[i].dir, cases[i].file);
 		amp_rproc_cfg_default(&cfg);
 		cfg.firmware = path;
@@ -352,9 +292,6 @@ static void test_rproc_refuses_corpus(void **state)
 	assert_int_equal(amp_rproc_stop(rp), 0);
 	assert_int_equal(amp_rproc_state(rp), AMP_RPROC_OFFLINE);
 	amp_rproc_free(rp);
-	if (skipped)
-		printf("[ NOTE     ] %d KNOWN_PENDING case(s) skipped\n",
-		       skipped);
 }
 
 static int group_setup(void **state)

@@ -6,7 +6,8 @@
  * Covers the life cycle words, the firmware refused while running, the
  * channel listing and its sockets, the seed benchmark from another
  * process through the daemon, an oversized write, a firmware killed under
- * a connected client, two coprocessors at once, and shutdown removing
+ * a connected client, the malformed firmware corpus refused while another
+ * coprocessor keeps serving, two coprocessors at once, and shutdown removing
  * every socket.
  */
 #include <stdarg.h>
@@ -298,6 +299,63 @@ static void test_crash(void **state)
 	close(fd);
 }
 
+/*
+ * Every malformed firmware of the corpus, started through the daemon on a
+ * second coprocessor, is refused with its own message while the first one
+ * keeps serving a connected client.  Returns the number of cases run.
+ */
+static int refuse_corpus(const char *dir, int client)
+{
+	char path[700], line[512];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/INDEX", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *tab = strchr(line, '\t'), *nl = strchr(line, '\n');
+
+		if (line[0] == '#' || !tab)
+			continue;
+		*tab = '\0';
+		if (nl)
+			*nl = '\0';
+		snprintf(path, sizeof(path), "%s/%s", dir, line);
+		if (ampkit("start", path, "--rproc", "remoteproc1", NULL) != 1 ||
+		    !strstr(errout, tab + 1))
+			fail_msg("%s: \"%s\", expected \"%s\"", line, errout,
+				 tab + 1);
+		assert_int_equal(ampkit("state", "--rproc", "remoteproc1",
+					NULL),
+				 0);
+		assert_string_equal(out, "offline\n");
+		if (++n % 16 == 0)
+			assert_int_equal(seed_test(client, 1024), 1024);
+	}
+	fclose(f);
+	return n;
+}
+
+static void test_corpus_daemon_still_serving(void **state)
+{
+	char err[256];
+	int fd, n;
+
+	(void)state;
+	start("remoteproc0");
+	fd = amp_client_open(run_dir, NULL, "rpmsg-raw", err, sizeof(err));
+	assert_true(fd >= 0);
+	n = refuse_corpus(AMP_CORPUS_DIR, fd) +
+	    refuse_corpus(AMP_CORPUS_FW_DIR, fd);
+	print_message("%d malformed firmware files refused\n", n);
+	assert_true(n >= 30);
+	assert_int_equal(seed_test(fd, 4096), 4096);
+	close(fd);
+	/* The second coprocessor still starts good firmware. */
+	start("remoteproc1");
+}
+
 static void test_two_rprocs(void **state)
 {
 	char err[256];
@@ -356,6 +414,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_corpus_daemon_still_serving, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_rprocs, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_removes_sockets,
