@@ -147,6 +147,8 @@ enum {
 	AMP_BENCH_T_STREAM_VS, /* stream / socketpair stream >= 3 */
 	AMP_BENCH_T_MEMCPY,    /* 64 KiB-buffer throughput / memcpy >= 0.25 */
 	AMP_BENCH_T_DAEMON,    /* worst seed row daemon / in-process <= 3 */
+	AMP_BENCH_T_START,     /* start to channel announced, median <= 50 ms */
+	AMP_BENCH_T_RECOVERY,  /* crash to announced again, median <= 200 ms */
 	AMP_BENCH_T_COUNT
 };
 
@@ -201,8 +203,9 @@ enum {
 	AMP_BENCH_MODE_RAW = 1u << 0,
 	AMP_BENCH_MODE_PINGPONG = 1u << 1,
 	AMP_BENCH_MODE_SOCKETPAIR = 1u << 2,
-	AMP_BENCH_MODE_ALL = 7u, /* daemon only when asked for */
-	AMP_BENCH_MODE_DAEMON = 1u << 3,
+	AMP_BENCH_MODE_DAEMON = 1u << 3, /* only when asked for */
+	AMP_BENCH_MODE_LIFECYCLE = 1u << 4,
+	AMP_BENCH_MODE_ALL = 0x17u, /* all but daemon */
 	AMP_BENCH_MATRIX_SEED = 1u << 0,
 	AMP_BENCH_MATRIX_EXTENDED = 1u << 1,
 	AMP_BENCH_MATRIX_STREAM = 1u << 2,

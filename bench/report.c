@@ -158,10 +158,17 @@ void amp_bench_targets(struct amp_bench_report *r)
 					 "seed rows: daemon / in-process, "
 					 "worst",
 					 "<=", 3.0 },
+		[AMP_BENCH_T_START] = { "start_to_announced_ms",
+					"start to channel announced, ms",
+					"<=", 50.0 },
+		[AMP_BENCH_T_RECOVERY] = { "crash_to_recovered_ms",
+					   "crash to recovered & announced, "
+					   "ms",
+					   "<=", 200.0 },
 	};
 	double worst = NAN;
 	size_t k;
-	const struct amp_bench_result *pp, *st, *sp, *big;
+	const struct amp_bench_result *pp, *st, *sp, *big, *up, *rec;
 	const double none = NAN;
 	int i;
 
@@ -176,6 +183,8 @@ void amp_bench_targets(struct amp_bench_report *r)
 	st = find(r, "raw", "stream", 0, 0);
 	sp = find(r, "socketpair", "stream", 0, 0);
 	big = find(r, "raw", "extended", 65536, 1u << 20);
+	up = find(r, "lifecycle", "start", 0, 0);
+	rec = find(r, "lifecycle", "recovery", 0, 0);
 
 	set(&r->t[AMP_BENCH_T_PINGPONG],
 	    pp && r->have_floors ? pp->st.median_ns / r->floors.busy_poll_rtt_ns
@@ -207,6 +216,10 @@ void amp_bench_targets(struct amp_bench_report *r)
 	set(&r->t[AMP_BENCH_T_DAEMON], worst,
 	    "max over seed rows of daemon median / in-process median, "
 	    "measured back to back");
+	set(&r->t[AMP_BENCH_T_START], up ? up->st.median_ns / 1e6 : none,
+	    "median of the lifecycle start row");
+	set(&r->t[AMP_BENCH_T_RECOVERY], rec ? rec->st.median_ns / 1e6 : none,
+	    "median of the lifecycle recovery row (SIGKILL to announced)");
 }
 
 /* ---- terminal ------------------------------------------------------- */
@@ -238,7 +251,9 @@ static const char *fmt_buf(char *buf, size_t len,
 {
 	char size[12];
 
-	if (r->buf_size % 1024 == 0)
+	if (!r->buf_size)
+		snprintf(size, sizeof(size), "-");
+	else if (r->buf_size % 1024 == 0)
 		snprintf(size, sizeof(size), "%uK", r->buf_size / 1024);
 	else
 		snprintf(size, sizeof(size), "%u", r->buf_size);
@@ -258,7 +273,8 @@ void amp_bench_print_header(FILE *f)
 
 void amp_bench_print_row(FILE *f, const struct amp_bench_result *r)
 {
-	char med[24], p99[24], buf[32], rate[24], seed[16], speedup[16];
+	char med[24], p99[24], buf[32], rate[24], mbs[24], seed[16],
+		speedup[16];
 
 	snprintf(seed, sizeof(seed), "%s", "-");
 	snprintf(speedup, sizeof(speedup), "%s", "-");
@@ -268,13 +284,18 @@ void amp_bench_print_row(FILE *f, const struct amp_bench_result *r)
 			fmt_rate(speedup, sizeof(speedup),
 				 r->seed_ms * 1e6 / r->st.median_ns);
 	}
-	fprintf(f, "%-10s %-9s %-8s %6u %6u %10s %10s %10.1f %9s %8s %8s  %s\n",
+	/* Rows that move no data (the life cycle) are latencies only. */
+	snprintf(mbs, sizeof(mbs), "-");
+	snprintf(rate, sizeof(rate), "-");
+	if (r->total) {
+		snprintf(mbs, sizeof(mbs), "%.1f", r->bytes_per_s / 1e6);
+		fmt_rate(rate, sizeof(rate), r->msgs_per_s);
+	}
+	fprintf(f, "%-10s %-9s %-8s %6u %6u %10s %10s %10s %9s %8s %8s  %s\n",
 		r->mode, r->matrix, fmt_buf(buf, sizeof(buf), r), r->block,
 		r->blocks, fmt_ns(med, sizeof(med), (double)r->st.median_ns),
-		fmt_ns(p99, sizeof(p99), (double)r->st.p99_ns),
-		r->bytes_per_s / 1e6,
-		fmt_rate(rate, sizeof(rate), r->msgs_per_s), seed, speedup,
-		r->ok ? "ok" : "FAIL");
+		fmt_ns(p99, sizeof(p99), (double)r->st.p99_ns), mbs, rate,
+		seed, speedup, r->ok ? "ok" : "FAIL");
 	fflush(f);
 }
 

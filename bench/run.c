@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <ampkit/rproc.h>
+#include <ampkit/rproc_bench.h>
 
 #include "bench.h"
 
@@ -314,6 +315,37 @@ out:
 	amp_rproc_free(rp);
 }
 
+/*
+ * The life cycle as a user waits for it: start until the raw channel is
+ * announced, and a killed firmware until it is recovered and announced
+ * again.  A row per figure (block and blocks 0; p99 is the slowest run).
+ */
+static void lifecycle_row(struct run *run, const char *what,
+			  int (*measure)(const struct amp_rproc_cfg *,
+					 const char *, unsigned,
+					 struct amp_rproc_bench_times *,
+					 char *, size_t))
+{
+	struct amp_bench_result res = { .mode = "lifecycle", .matrix = what };
+	struct amp_rproc_bench_times t;
+	struct amp_rproc_cfg cfg;
+
+	amp_rproc_cfg_default(&cfg);
+	cfg.firmware = run->o->firmware;
+	res.ok = measure(&cfg, CHANNEL_RAW,
+			 run->o->quick ? 3 : AMP_RPROC_BENCH_RUNS, &t, res.why,
+			 sizeof(res.why)) == 0;
+	if (res.ok) {
+		res.reps = t.runs;
+		res.st = (struct amp_bench_stats){ .n = t.runs,
+						   .min_ns = t.min_ns,
+						   .median_ns = t.median_ns,
+						   .p99_ns = t.max_ns,
+						   .max_ns = t.max_ns };
+	}
+	record(run, &res);
+}
+
 static int write_file(const char *path, const struct amp_bench_report *r,
 		      int (*writer)(FILE *, const struct amp_bench_report *))
 {
@@ -372,6 +404,10 @@ int amp_bench_run(const struct amp_bench_opts *o)
 	if (big)
 		run_rproc(&run, big, vn ? vn : VRING_BIG,
 			  raw & AMP_BENCH_MATRIX_EXTENDED ? DO_EXTENDED : 0);
+	if (o->modes & AMP_BENCH_MODE_LIFECYCLE) {
+		lifecycle_row(&run, "start", amp_rproc_bench_start_time);
+		lifecycle_row(&run, "recovery", amp_rproc_bench_recovery_time);
+	}
 
 	amp_bench_targets(&run.rep);
 	amp_bench_print_summary(run.out, &run.rep);

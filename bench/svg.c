@@ -93,8 +93,8 @@ static void series_label(char *buf, size_t len,
 		snprintf(buf, len, "%s, %u B buffers", name, r->buf_size);
 }
 
-/* Group the throughput rows by what was measured (ping-pong is latency,
- * not throughput, and stays out). */
+/* Group the throughput rows by what was measured (ping-pong and the life
+ * cycle are latencies, not throughput, and stay out). */
 static int collect(const struct amp_bench_report *r, struct series *s)
 {
 	char label[64];
@@ -105,7 +105,7 @@ static int collect(const struct amp_bench_report *r, struct series *s)
 	for (i = 0; i < r->n; i++) {
 		const struct amp_bench_result *p = &r->res[i];
 
-		if (!p->ok || !p->st.median_ns ||
+		if (!p->ok || !p->st.median_ns || !p->total ||
 		    !strcmp(p->matrix, "pingpong"))
 			continue;
 		seed = seed || !strcmp(p->matrix, "seed");

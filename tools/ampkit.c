@@ -54,9 +54,11 @@ static const char bench_usage[] =
 	"ping-pong; measures the machine's floors in the same run and states\n"
 	"the targets as PASS/MISS.  See docs/bench.md.\n"
 	"\n"
-	"  --mode M        raw | pingpong | socketpair | daemon | all\n"
-	"                  (default all; daemon is added to all when a\n"
-	"                  daemon already runs the bench firmware)\n"
+	"  --mode M        raw | pingpong | socketpair | daemon | lifecycle\n"
+	"                  | all (default all; daemon is added to all when\n"
+	"                  a daemon already runs the bench firmware;\n"
+	"                  lifecycle: start to announced and crash to\n"
+	"                  recovered, 20 runs each)\n"
 	"  --via daemon    the seed matrix and ping-pong through the daemon's\n"
 	"                  channel sockets, each seed row paired with the\n"
 	"                  in-process one (starts the daemon and the bench\n"
@@ -174,8 +176,9 @@ static void bench_daemon_finish(struct bench_daemon *bd);
 
 static int cmd_bench(int argc, char **argv)
 {
-	static const char *const modes[] = { "raw", "pingpong", "socketpair",
-					     "daemon", NULL };
+	static const char *const modes[] = { "raw",    "pingpong",
+					     "socketpair", "daemon",
+					     "lifecycle", NULL };
 	static const char *const matrices[] = { "seed", "extended", "stream",
 						NULL };
 	enum {
@@ -229,7 +232,8 @@ static int cmd_bench(int argc, char **argv)
 				return usage_error(
 					"bench",
 					"--mode: '%s' is not raw, "
-					"pingpong, socketpair, daemon or all",
+					"pingpong, socketpair, daemon, "
+					"lifecycle or all",
 					optarg);
 			break;
 		case O_MATRIX:

@@ -2,7 +2,7 @@
 # help and usage errors (exit 2 with one clear line), a missing firmware
 # (exit 1), then `ampkit bench --quick --json --svg` end to end against
 # the real firmware: exit 0, and the JSON holds the floors, every mode and
-# matrix, all rows ok, and the five targets.
+# matrix, all rows ok (the life cycle's too), and the seven targets.
 #
 # cmake -DAMPKIT=<ampkit> -DWORK=<dir> [-DPYTHON3=<python3>] -P this
 cmake_minimum_required(VERSION 3.20)
@@ -97,13 +97,14 @@ foreach(i RANGE ${last})
   list(APPEND seen "${mode}/${matrix}")
 endforeach()
 foreach(want raw/seed raw/extended raw/stream pingpong/pingpong
-        socketpair/seed socketpair/stream socketpair/pingpong)
+        socketpair/seed socketpair/stream socketpair/pingpong
+        lifecycle/start lifecycle/recovery)
   if(NOT want IN_LIST seen)
     message(FATAL_ERROR "no ${want} row in ${seen}")
   endif()
 endforeach()
 string(JSON nt LENGTH "${json}" targets)
-if(NOT nt EQUAL 5)
+if(NOT nt EQUAL 7)
   message(FATAL_ERROR "${nt} targets")
 endif()
 string(JSON all_ok GET "${json}" ok)

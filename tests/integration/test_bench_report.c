@@ -87,11 +87,14 @@ static void fill(struct amp_bench_report *r)
 static void test_targets(void **state)
 {
 	struct amp_bench_report r;
+	struct amp_bench_result x;
 
 	(void)state;
 	fill(&r);
 	assert_int_equal(r.n, 10);
 	amp_bench_targets(&r);
+	assert_false(r.t[AMP_BENCH_T_START].measured);
+	assert_false(r.t[AMP_BENCH_T_RECOVERY].measured);
 	assert_true(r.t[AMP_BENCH_T_PINGPONG].measured);
 	assert_true(fabs(r.t[AMP_BENCH_T_PINGPONG].value - 500.0 / 300) < 1e-9);
 	assert_true(r.t[AMP_BENCH_T_PINGPONG].pass);
@@ -122,6 +125,17 @@ static void test_targets(void **state)
 	amp_bench_targets(&r);
 	assert_false(r.t[AMP_BENCH_T_PINGPONG].measured);
 	assert_false(r.t[AMP_BENCH_T_MEMCPY].measured);
+
+	/* Life-cycle rows: medians in ms against 50 and 200. */
+	x = row("lifecycle", "start", 0, 0, 0, 0, 4000000);
+	amp_bench_report_add(&r, &x);
+	x = row("lifecycle", "recovery", 0, 0, 0, 0, 250000000);
+	amp_bench_report_add(&r, &x);
+	amp_bench_targets(&r);
+	assert_true(fabs(r.t[AMP_BENCH_T_START].value - 4.0) < 1e-9);
+	assert_true(r.t[AMP_BENCH_T_START].pass);
+	assert_true(r.t[AMP_BENCH_T_RECOVERY].measured);
+	assert_false(r.t[AMP_BENCH_T_RECOVERY].pass);
 	amp_bench_report_free(&r);
 }
 
