@@ -499,6 +499,7 @@ int amp_rpmsg_init(struct amp_rpmsg_dev *dev, enum amp_rpmsg_role role,
 	features = host ? hdr.dfeatures & cfg->features & AMP_RPMSG_FEATURES
 			: hdr.gfeatures;
 	dev->ns = !!(features & (1u << AMP_VIRTIO_RPMSG_F_NS));
+	dev->credits = !!(features & (1u << AMP_VIRTIO_RPMSG_F_CREDITS));
 	eidx = !!(features & (1u << AMP_VIRTIO_RING_F_EVENT_IDX));
 
 	/* Host: receive on vring0, send on vring1; the remote the reverse. */
@@ -548,15 +549,16 @@ int amp_rpmsg_wait_ready(struct amp_fw_rsc_vdev *vdev, struct amp_port *port,
 /* ---- sending ---- */
 
 static void hdr_fill(struct amp_rpmsg_hdr *hdr, uint32_t src, uint32_t dst,
-		     uint32_t len)
+		     uint32_t len, uint16_t flags)
 {
-	struct amp_rpmsg_hdr h = { src, dst, 0, (uint16_t)len, 0 };
+	struct amp_rpmsg_hdr h = { src, dst, 0, (uint16_t)len, flags };
 
 	__builtin_memcpy(hdr, &h, sizeof(h));
 }
 
-static int send_copy(struct amp_rpmsg_ept *ept, uint32_t dst, const void *data,
-		     uint32_t len, uint64_t deadline, uint64_t timeout)
+static int send_copy(struct amp_rpmsg_ept *ept, uint32_t dst, uint16_t flags,
+		     const void *data, uint32_t len, uint64_t deadline,
+		     uint64_t timeout)
 {
 	struct amp_rpmsg_dev *dev = ept->dev;
 	struct amp_rpmsg_hdr *hdr;
@@ -578,7 +580,7 @@ static int send_copy(struct amp_rpmsg_ept *ept, uint32_t dst, const void *data,
 		tx_give(dev, (uint16_t)id, 0);
 		return -AMP_EMSGSIZE;
 	}
-	hdr_fill(hdr, ept->addr, dst, len);
+	hdr_fill(hdr, ept->addr, dst, len, flags);
 	__builtin_memcpy(hdr + 1, data, len);
 	tx_give(dev, (uint16_t)id, AMP_RPMSG_HDR_SIZE + len);
 	dev->stats.tx++;
@@ -588,13 +590,20 @@ static int send_copy(struct amp_rpmsg_ept *ept, uint32_t dst, const void *data,
 int amp_rpmsg_send_deadline(struct amp_rpmsg_ept *ept, uint32_t dst,
 			    const void *data, uint32_t len, uint64_t deadline)
 {
-	return send_copy(ept, dst, data, len, deadline, 0);
+	return send_copy(ept, dst, 0, data, len, deadline, 0);
+}
+
+int amp_rpmsg_send_flags(struct amp_rpmsg_ept *ept, uint32_t dst,
+			 uint16_t flags, const void *data, uint32_t len,
+			 uint64_t deadline)
+{
+	return send_copy(ept, dst, flags, data, len, deadline, 0);
 }
 
 int amp_rpmsg_sendto(struct amp_rpmsg_ept *ept, uint32_t dst, const void *data,
 		     uint32_t len)
 {
-	return send_copy(ept, dst, data, len, 0, ept->dev->send_timeout_ns);
+	return send_copy(ept, dst, 0, data, len, 0, ept->dev->send_timeout_ns);
 }
 
 static struct amp_rpmsg_loan *loan_new(struct amp_rpmsg_dev *dev)
@@ -639,7 +648,7 @@ int amp_rpmsg_send_nocopy(struct amp_rpmsg_ept *ept, uint32_t dst,
 		return -AMP_ENOTCONN;
 	if (len > l->cap)
 		return -AMP_EMSGSIZE;
-	hdr_fill(hdr, ept->addr, dst, len);
+	hdr_fill(hdr, ept->addr, dst, len, 0);
 	l->kind = 0;
 	tx_give(dev, l->id, AMP_RPMSG_HDR_SIZE + len);
 	dev->stats.tx++;
@@ -706,6 +715,7 @@ static int deliver(struct amp_rpmsg_dev *dev, uint16_t id,
 		dev->stats.rx++;
 		dev->cur_hdr = hdr;
 		dev->cur_id = id;
+		dev->cur_flags = h.flags;
 		dev->cur_held = 0;
 		ept->cb(ept, hdr + 1, h.len, h.src);
 		dev->cur_hdr = NULL;

@@ -33,6 +33,14 @@
 #define AMP_RPMSG_MAX_PAYLOAD 65535u /* rpmsg_hdr.len is 16 bits */
 
 #define AMP_VIRTIO_RPMSG_F_NS 0u /* feature bit: name service */
+/* ampkit's own feature bit: both sides speak the services' flow-control
+ * messages (vuart credits).  Linux and OpenAMP never acknowledge or offer
+ * it, so with them every service falls back to its upstream format. */
+#define AMP_VIRTIO_RPMSG_F_CREDITS 23u
+
+/* rpmsg_hdr.flags (always 0 from Linux and OpenAMP): a service control
+ * message, not data.  Sent only to a peer that negotiated F_CREDITS. */
+#define AMP_RPMSG_F_CTL 0x8000u
 
 enum { AMP_RPMSG_NS_CREATE = 0, AMP_RPMSG_NS_DESTROY = 1 };
 
@@ -92,9 +100,11 @@ struct amp_rpmsg_cfg {
 	void *priv;
 };
 
-/* Feature bits the core implements (VIRTIO_RPMSG_F_NS, EVENT_IDX). */
+/* Feature bits the core implements (VIRTIO_RPMSG_F_NS, EVENT_IDX, and
+ * ampkit's F_CREDITS). */
 #define AMP_RPMSG_FEATURES                                                     \
-	((1u << AMP_VIRTIO_RPMSG_F_NS) | (1u << AMP_VIRTIO_RING_F_EVENT_IDX))
+	((1u << AMP_VIRTIO_RPMSG_F_NS) | (1u << AMP_VIRTIO_RING_F_EVENT_IDX) | \
+	 (1u << AMP_VIRTIO_RPMSG_F_CREDITS))
 
 struct amp_rpmsg_stats {
 	uint32_t rx;	   /* messages delivered to an endpoint */
@@ -119,11 +129,13 @@ struct amp_rpmsg_dev {
 	struct amp_port *port;
 	uint8_t role;
 	uint8_t ns;	     /* name service negotiated */
+	uint8_t credits;     /* AMP_VIRTIO_RPMSG_F_CREDITS negotiated */
 	uint8_t dispatching; /* inside an endpoint callback */
 	uint8_t cur_held;    /* the callback held the current message */
 	uint8_t nspare;	     /* tx buffers given back unsent */
 	struct amp_rpmsg_hdr *cur_hdr; /* message being delivered */
 	uint16_t cur_id;
+	uint16_t cur_flags; /* its header's flags, as read once */
 	uint32_t buf_size;  /* pool buffer size (remote: learned from descs) */
 	uint32_t buf_count; /* host: buffers per direction */
 	uint32_t next_tx;   /* host: tx buffers never used yet start here */
@@ -169,6 +181,18 @@ void amp_rpmsg_destroy_ept(struct amp_rpmsg_ept *ept);
  * gone), -AMP_ENOTCONN (no dst). */
 int amp_rpmsg_send_deadline(struct amp_rpmsg_ept *ept, uint32_t dst,
 			    const void *data, uint32_t len, uint64_t deadline);
+
+/* The same with rpmsg_hdr.flags set (AMP_RPMSG_F_CTL for a service's
+ * control message). */
+int amp_rpmsg_send_flags(struct amp_rpmsg_ept *ept, uint32_t dst,
+			 uint16_t flags, const void *data, uint32_t len,
+			 uint64_t deadline);
+
+/* Inside a receive callback: the flags of the message being delivered. */
+static inline uint16_t amp_rpmsg_rx_flags(const struct amp_rpmsg_dev *dev)
+{
+	return dev->cur_flags;
+}
 
 /* The same, waiting at most the instance's send_timeout_ns (15 s by
  * default, like Linux) once no buffer is free. */
