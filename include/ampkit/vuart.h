@@ -1,0 +1,108 @@
+/*
+ * vuart.h - the virtual UART service: a byte stream over one RPMsg
+ * channel, like Linux rpmsg_tty ("rpmsg-tty") and ST's VIRT_UART
+ * ("rpmsg-tty-channel"), for both roles.
+ *
+ * On the wire a data message is the payload and nothing else, exactly as
+ * upstream sends it.  When both sides are ampkit (the device offered and
+ * the driver acknowledged AMP_VIRTIO_RPMSG_F_CREDITS, see rpmsg.h) the
+ * stream also has credit-based flow control: each receiver grants its
+ * sender a window of bytes with small control messages (rpmsg header
+ * flags AMP_RPMSG_F_CTL, payload struct amp_vuart_credit), and a sender
+ * never has more bytes in flight than it was granted.  A writer then waits
+ * (with a deadline) instead of losing bytes or hanging; data beyond the
+ * window is a protocol error, dropped and counted.  Without credits (a
+ * Linux or OpenAMP peer) only the rings' own back-pressure applies.
+ *
+ * Receiving is a callback, as in VIRT_UART.  With rx_window 0 the bytes
+ * count as consumed when the callback returns; otherwise the application
+ * keeps them and says when it has consumed them (amp_vuart_consumed), and
+ * the peer never has more than rx_window bytes outstanding.
+ *
+ * Like the RPMsg device it sits on, a vuart is single-threaded, and
+ * amp_vuart_write must not be called from inside a receive callback when
+ * it may have to wait (the credits it waits for arrive as messages, and
+ * messages are not delivered to a callback that is still running).
+ */
+#ifndef AMPKIT_VUART_H
+#define AMPKIT_VUART_H
+
+#include <stdint.h>
+
+#include "compiler.h"
+#include "rpmsg.h"
+
+#define AMP_VUART_NAME "rpmsg-tty"		/* upstream Linux */
+#define AMP_VUART_NAME_ST "rpmsg-tty-channel" /* ST VIRT_UART, old kernels */
+
+/* Control message payload (little-endian), sent with AMP_RPMSG_F_CTL. */
+#define AMP_VUART_CTL_CREDIT 1u
+struct amp_vuart_credit {
+	uint32_t type;	/* AMP_VUART_CTL_CREDIT */
+	uint32_t bytes; /* added to the sender's window */
+} AMP_PACKED;
+AMP_STATIC_ASSERT(sizeof(struct amp_vuart_credit) == 8, "vuart credit");
+
+/* Largest window one side may grant (keeps the sums in 32 bits). */
+#define AMP_VUART_MAX_WINDOW (1u << 30)
+
+struct amp_vuart;
+typedef void (*amp_vuart_rx_cb)(struct amp_vuart *vu, const void *data,
+				uint32_t len);
+
+struct amp_vuart_stats {
+	uint64_t rx_bytes, tx_bytes;
+	uint32_t credits_rx, credits_tx; /* control messages */
+	uint32_t overrun;   /* data beyond the window we granted: dropped */
+	uint32_t bad_ctl;   /* malformed or impossible control messages */
+	uint32_t tx_waits;  /* writes that waited for credit or a buffer */
+};
+
+struct amp_vuart {
+	struct amp_rpmsg_ept ept;
+	amp_vuart_rx_cb cb;
+	void *priv;
+	uint8_t credits; /* flow control negotiated with the peer */
+	uint8_t granted_initial;
+	uint32_t rx_window;   /* 0: consumed when the callback returns */
+	uint32_t tx_credit;   /* bytes we may still send */
+	uint32_t rx_allowed;  /* bytes the peer may still send us */
+	uint32_t rx_unacked;  /* consumed, not yet granted back */
+	struct amp_vuart_stats stats;
+};
+
+/*
+ * Open a port on `dev` named `name` (AMP_VUART_NAME or AMP_VUART_NAME_ST).
+ * Remote: src is the local address (ANY: allocate) and the port is
+ * announced; the peer's address is learned from its first message.  Host:
+ * dest is the address the peer announced, and with credits the host grants
+ * its window at once (which also tells the remote where the host is).
+ * rx_window: bytes the application can hold unconsumed (0: auto mode, see
+ * above; then a default window is granted).  0 or a negative AMP_E*.
+ */
+int amp_vuart_open(struct amp_vuart *vu, struct amp_rpmsg_dev *dev,
+		   const char *name, uint32_t src, uint32_t dest,
+		   uint32_t rx_window, amp_vuart_rx_cb cb, void *priv);
+void amp_vuart_close(struct amp_vuart *vu);
+
+/*
+ * Send up to len bytes, split into messages of at most the device's
+ * payload size, waiting for credit or buffers until `deadline`
+ * (AMP_DEADLINE_NOW: send what can go now).  Returns the number of bytes
+ * sent (< len only if the deadline passed or len was cut by it), or a
+ * negative AMP_E* if nothing could be sent: -AMP_ETIMEDOUT, -AMP_EAGAIN
+ * (NOW and no room), -AMP_ENOTCONN (the peer's address is not known yet),
+ * -AMP_EPIPE (the peer is gone).
+ */
+int amp_vuart_write(struct amp_vuart *vu, const void *data, uint32_t len,
+		    uint64_t deadline);
+
+/* Bytes a write could send right now without waiting for credit (with
+ * credits: the window left; without: UINT32_MAX). */
+uint32_t amp_vuart_write_room(const struct amp_vuart *vu);
+
+/* rx_window mode: the application consumed n more bytes of what its
+ * callback was given; grants them back to the peer (batched). */
+void amp_vuart_consumed(struct amp_vuart *vu, uint32_t n);
+
+#endif
