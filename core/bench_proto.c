@@ -14,37 +14,13 @@
  * struct amp_bench_resp is an idle responder.
  */
 #include <ampkit/bench_proto.h>
+#include <ampkit/compiler.h>
 
 /* Offsets inside a header (see bench_proto.h). */
 #define HDR_PREAMBLE 0u
 #define HDR_LENGTH 2u
 #define HDR_CRC 4u
 #define HDR_EXT_TOTAL 6u
-
-static uint16_t get_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (uint16_t)p[1] << 8);
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
 /*
  * A total that fits the 16-bit field gets the seed's 6-byte header, so an
@@ -56,14 +32,14 @@ static void put_le32(uint8_t *p, uint32_t v)
  */
 uint32_t amp_bench_hdr_write(uint8_t *out, uint32_t total, uint16_t crc)
 {
-	put_le16(out + HDR_PREAMBLE, AMP_BENCH_PREAMBLE);
-	put_le16(out + HDR_CRC, crc);
+	amp_put_le16(out + HDR_PREAMBLE, AMP_BENCH_PREAMBLE);
+	amp_put_le16(out + HDR_CRC, crc);
 	if (total <= AMP_BENCH_STD_MAX) {
-		put_le16(out + HDR_LENGTH, (uint16_t)total);
+		amp_put_le16(out + HDR_LENGTH, (uint16_t)total);
 		return AMP_BENCH_HDR_SIZE;
 	}
-	put_le16(out + HDR_LENGTH, 0);
-	put_le32(out + HDR_EXT_TOTAL, total);
+	amp_put_le16(out + HDR_LENGTH, 0);
+	amp_put_le32(out + HDR_EXT_TOTAL, total);
 	return AMP_BENCH_EXT_HDR_SIZE;
 }
 
@@ -88,10 +64,10 @@ static bool resp_latch(struct amp_bench_resp *r, const uint8_t *m, uint32_t len)
 	uint32_t total, hdr, ack_size;
 
 	if (len < AMP_BENCH_HDR_SIZE ||
-	    get_le16(m + HDR_PREAMBLE) != AMP_BENCH_PREAMBLE)
+	    amp_get_le16(m + HDR_PREAMBLE) != AMP_BENCH_PREAMBLE)
 		return false;
 
-	total = get_le16(m + HDR_LENGTH);
+	total = amp_get_le16(m + HDR_LENGTH);
 	hdr = AMP_BENCH_HDR_SIZE;
 	ack_size = 2;
 	if (total == 0) {
@@ -102,7 +78,7 @@ static bool resp_latch(struct amp_bench_resp *r, const uint8_t *m, uint32_t len)
 		 * its total would fit 16 bits: the header's shape, not the
 		 * number, tells the sender which ack to wait for.
 		 */
-		total = get_le32(m + HDR_EXT_TOTAL);
+		total = amp_get_le32(m + HDR_EXT_TOTAL);
 		hdr = AMP_BENCH_EXT_HDR_SIZE;
 		ack_size = 4;
 	}
@@ -142,9 +118,9 @@ uint32_t amp_bench_resp_feed(struct amp_bench_resp *r, const void *msg,
 	count = r->count;
 	size = r->ack_size;
 	if (size == 2)
-		put_le16(ack, count > 0xFFFFu ? 0xFFFFu : (uint16_t)count);
+		amp_put_le16(ack, count > 0xFFFFu ? 0xFFFFu : (uint16_t)count);
 	else
-		put_le32(ack, count);
+		amp_put_le32(ack, count);
 
 	r->expected = 0;
 	r->count = 0;
@@ -159,8 +135,8 @@ int64_t amp_bench_ack_parse(const void *ack, uint32_t len)
 	if (!p)
 		return -1;
 	if (len == 2)
-		return get_le16(p);
+		return amp_get_le16(p);
 	if (len == 4)
-		return get_le32(p);
+		return amp_get_le32(p);
 	return -1;
 }

@@ -19,10 +19,10 @@
 #define AMP_LIKELY(x) __builtin_expect(!!(x), 1)
 #define AMP_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define AMP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define AMP_ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
-#define AMP_IS_POW2(x) ((x) != 0 && ((x) & ((x) - 1)) == 0)
-#define AMP_CONTAINER_OF(ptr, type, member) \
-	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define AMP_ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((__typeof__(x))(a)-1))
+#define AMP_IS_POW2(x) ((x) != 0 && ((x) & ((x)-1)) == 0)
+#define AMP_CONTAINER_OF(ptr, type, member)                                    \
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /* Plain (relaxed) access to a field the peer may change concurrently. */
 #define AMP_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
@@ -43,6 +43,34 @@ static inline void amp_cpu_relax(void)
 #else
 	__asm__ volatile("" ::: "memory");
 #endif
+}
+
+/* Little-endian wire fields, assembled byte by byte: messages arrive at
+ * any alignment and the peer's byte order is fixed by the protocol, not by
+ * this CPU. */
+static inline uint16_t amp_get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (uint16_t)p[1] << 8);
+}
+
+static inline uint32_t amp_get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static inline void amp_put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void amp_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
 }
 
 #endif
