@@ -87,7 +87,7 @@ static int take(struct amp_rpmsg_dev *dev, struct amp_vq *vq, uint32_t base,
 			return id;
 		}
 		if (id >= 0) {
-			*hdr = *len > AMP_RPMSG_HDR_SIZE
+			*hdr = *len >= AMP_RPMSG_HDR_SIZE
 				       ? amp_region_pa_to_va(&dev->shm, pa,
 							     *len)
 				       : NULL;
