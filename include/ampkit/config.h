@@ -39,6 +39,14 @@
 #define AMP_SPIN_NS_DEFAULT 50000u
 #endif
 
+/* Receive window a vuart grants in auto mode (rx_window 0), where bytes
+ * count as consumed when the callback returns: it only bounds the bytes in
+ * flight, so it is sized to keep the rings busy (a grant goes back after
+ * half of it, one small control message per 32 KiB). */
+#ifndef AMP_VUART_WINDOW_DEFAULT
+#define AMP_VUART_WINDOW_DEFAULT 65536u
+#endif
+
 /* RPMsg roles compiled in: bit 0 host, bit 1 remote.  A coprocessor
  * firmware is only ever the remote and can drop the host's code. */
 #ifndef AMP_RPMSG_ROLES
@@ -56,6 +64,9 @@
 #endif
 #if AMP_RPMSG_MAX_ADDRS % 32
 #error "AMP_RPMSG_MAX_ADDRS must be a multiple of 32"
+#endif
+#if AMP_VUART_WINDOW_DEFAULT < 1 || AMP_VUART_WINDOW_DEFAULT > (1u << 30)
+#error "AMP_VUART_WINDOW_DEFAULT must be 1..AMP_VUART_MAX_WINDOW (1 GiB)"
 #endif
 #if AMP_RPMSG_MAX_LOANS < 1 || AMP_RPMSG_MAX_LOANS > 255
 #error "AMP_RPMSG_MAX_LOANS must be 1..255"

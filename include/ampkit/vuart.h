@@ -32,7 +32,7 @@
 #include "compiler.h"
 #include "rpmsg.h"
 
-#define AMP_VUART_NAME "rpmsg-tty"		/* upstream Linux */
+#define AMP_VUART_NAME "rpmsg-tty"	      /* upstream Linux */
 #define AMP_VUART_NAME_ST "rpmsg-tty-channel" /* ST VIRT_UART, old kernels */
 
 /* Control message payload (little-endian), sent with AMP_RPMSG_F_CTL. */
@@ -53,32 +53,41 @@ typedef void (*amp_vuart_rx_cb)(struct amp_vuart *vu, const void *data,
 struct amp_vuart_stats {
 	uint64_t rx_bytes, tx_bytes;
 	uint32_t credits_rx, credits_tx; /* control messages */
-	uint32_t overrun;   /* data beyond the window we granted: dropped */
-	uint32_t bad_ctl;   /* malformed or impossible control messages */
-	uint32_t tx_waits;  /* writes that waited for credit or a buffer */
+	uint32_t overrun;  /* data beyond the window we granted: dropped */
+	uint32_t bad_ctl;  /* malformed or impossible control messages */
+	uint32_t tx_waits; /* writes that waited for credit or a buffer */
 };
 
+/*
+ * Receive-side accounting with credits, which always holds:
+ *   window = rx_allowed + bytes the application holds + rx_unacked
+ * Before the first grant the whole window is unacked; grants go back in
+ * batches (see vuart.c).
+ */
 struct amp_vuart {
 	struct amp_rpmsg_ept ept;
 	amp_vuart_rx_cb cb;
 	void *priv;
-	uint8_t credits; /* flow control negotiated with the peer */
-	uint8_t granted_initial;
-	uint32_t rx_window;   /* 0: consumed when the callback returns */
-	uint32_t tx_credit;   /* bytes we may still send */
-	uint32_t rx_allowed;  /* bytes the peer may still send us */
-	uint32_t rx_unacked;  /* consumed, not yet granted back */
+	uint8_t credits;     /* flow control negotiated with the peer */
+	uint32_t rx_window;  /* 0: consumed when the callback returns */
+	uint32_t window;     /* what we grant: rx_window, or the default */
+	uint32_t tx_credit;  /* bytes we may still send */
+	uint32_t rx_allowed; /* bytes the peer may still send us */
+	uint32_t rx_unacked; /* consumed, not yet granted back */
 	struct amp_vuart_stats stats;
 };
 
 /*
  * Open a port on `dev` named `name` (AMP_VUART_NAME or AMP_VUART_NAME_ST).
  * Remote: src is the local address (ANY: allocate) and the port is
- * announced; the peer's address is learned from its first message.  Host:
- * dest is the address the peer announced, and with credits the host grants
- * its window at once (which also tells the remote where the host is).
- * rx_window: bytes the application can hold unconsumed (0: auto mode, see
- * above; then a default window is granted).  0 or a negative AMP_E*.
+ * announced; the peer's address is learned from its first message (until
+ * then a write fails with -AMP_ENOTCONN, as upstream: the host speaks
+ * first).  Host: dest is the address the peer announced, and with credits
+ * the host grants its window at once (which also tells the remote where
+ * the host is).  rx_window: bytes the application can hold unconsumed,
+ * at most AMP_VUART_MAX_WINDOW (0: auto mode, see above; then
+ * AMP_VUART_WINDOW_DEFAULT is granted).  0 or a negative AMP_E* (from
+ * creating the endpoint or sending the host's first grant).
  */
 int amp_vuart_open(struct amp_vuart *vu, struct amp_rpmsg_dev *dev,
 		   const char *name, uint32_t src, uint32_t dest,
@@ -88,11 +97,13 @@ void amp_vuart_close(struct amp_vuart *vu);
 /*
  * Send up to len bytes, split into messages of at most the device's
  * payload size, waiting for credit or buffers until `deadline`
- * (AMP_DEADLINE_NOW: send what can go now).  Returns the number of bytes
- * sent (< len only if the deadline passed or len was cut by it), or a
- * negative AMP_E* if nothing could be sent: -AMP_ETIMEDOUT, -AMP_EAGAIN
- * (NOW and no room), -AMP_ENOTCONN (the peer's address is not known yet),
- * -AMP_EPIPE (the peer is gone).
+ * (AMP_DEADLINE_NOW: send what can go now).  While it waits it delivers
+ * the device's incoming messages (the grants among them).  Returns the
+ * number of bytes sent (< len only if the deadline passed first; len is
+ * capped at INT32_MAX), or a negative AMP_E* if nothing could be sent:
+ * -AMP_ETIMEDOUT, -AMP_EAGAIN (NOW and no room), -AMP_ENOTCONN (the
+ * peer's address is not known yet), -AMP_EPIPE (the peer is gone),
+ * -AMP_EBUSY (called from a receive callback and would have to wait).
  */
 int amp_vuart_write(struct amp_vuart *vu, const void *data, uint32_t len,
 		    uint64_t deadline);
@@ -102,7 +113,9 @@ int amp_vuart_write(struct amp_vuart *vu, const void *data, uint32_t len,
 uint32_t amp_vuart_write_room(const struct amp_vuart *vu);
 
 /* rx_window mode: the application consumed n more bytes of what its
- * callback was given; grants them back to the peer (batched). */
-void amp_vuart_consumed(struct amp_vuart *vu, uint32_t n);
+ * callback was given; grants them back to the peer (batched).  0, or
+ * -AMP_EINVAL if n is more than the application was given and had not
+ * consumed yet (nothing is granted then). */
+int amp_vuart_consumed(struct amp_vuart *vu, uint32_t n);
 
 #endif

@@ -69,10 +69,11 @@ struct pair {
 	uint64_t pool_pa;
 };
 
-/* Lay out table, rings and pool; bring up both ends.  Returns 0 or the
- * first init error. */
-static int pair_init(struct pair *p, uint32_t num, uint32_t buf_size,
-		     uint32_t features)
+/* Lay out table, rings and pool; bring up both ends, the remote offering
+ * `features` and the host accepting those of `host_features`.  Returns 0
+ * or the first init error. */
+static int pair_init_features(struct pair *p, uint32_t num, uint32_t buf_size,
+			      uint32_t features, uint32_t host_features)
 {
 	size_t ring = AMP_ALIGN_UP(amp_vring_size(num, 16), (size_t)64);
 	size_t off_ring0 = 256, off_pool = off_ring0 + 2 * ring;
@@ -108,6 +109,7 @@ static int pair_init(struct pair *p, uint32_t num, uint32_t buf_size,
 	cfg.buf_size = buf_size;
 	cfg.pool_pa = p->pool_pa;
 	cfg.send_timeout_ns = 1000000;
+	cfg.features = host_features;
 	r = amp_rpmsg_init(&p->host, AMP_RPMSG_HOST, p->vdev, &p->shm,
 			   &p->hport.port, &cfg);
 	if (r)
@@ -116,6 +118,13 @@ static int pair_init(struct pair *p, uint32_t num, uint32_t buf_size,
 			   &p->rport.port, NULL);
 	p->remote.send_timeout_ns = 1000000;
 	return r;
+}
+
+static inline int pair_init(struct pair *p, uint32_t num, uint32_t buf_size,
+			    uint32_t features)
+{
+	return pair_init_features(p, num, buf_size, features,
+				  AMP_RPMSG_FEATURES);
 }
 
 static void pair_free(struct pair *p)

@@ -17,8 +17,9 @@ struct inbox {
 	int count;
 	uint32_t len, src;
 	uint8_t data[65536];
-	void *last; /* payload pointer of the last message */
-	int hold;   /* hold each message */
+	void *last;	/* payload pointer of the last message */
+	uint16_t flags; /* rpmsg header flags of the last message */
+	int hold;	/* hold each message */
 };
 
 static void inbox_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
@@ -30,6 +31,7 @@ static void inbox_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 	in->len = len;
 	in->src = src;
 	in->last = data;
+	in->flags = amp_rpmsg_rx_flags(ept->dev);
 	memcpy(in->data, data, len);
 	if (in->hold)
 		assert_int_equal(amp_rpmsg_hold_rx(ept->dev, data), 0);
@@ -107,6 +109,74 @@ static void test_both_roles_agree(void **state)
 	assert_true(p->host.ns && p->remote.ns);
 	assert_int_equal(amp_rpmsg_max_payload(&p->host), 496);
 	assert_int_equal(amp_rpmsg_max_payload(&p->remote), 496);
+	pair_del(p);
+}
+
+/* F_CREDITS is on only when the remote offers it and the host accepts it;
+ * Linux never acks it, OpenAMP never offers it. */
+static void test_credits_negotiation(void **state)
+{
+	const uint32_t cr = 1u << AMP_VIRTIO_RPMSG_F_CREDITS;
+	struct pair p;
+
+	(void)state;
+	assert_true(AMP_RPMSG_FEATURES & cr);
+	assert_int_equal(pair_init(&p, 16, 512, AMP_RPMSG_FEATURES), 0);
+	assert_true(p.host.credits && p.remote.credits);
+	assert_true(p.vdev->gfeatures & cr);
+	pair_free(&p);
+
+	assert_int_equal(pair_init(&p, 16, 512, AMP_RPMSG_FEATURES & ~cr), 0);
+	assert_false(p.host.credits || p.remote.credits);
+	assert_false(p.vdev->gfeatures & cr);
+	assert_true(p.host.ns && p.remote.ns);
+	pair_free(&p);
+
+	assert_int_equal(pair_init_features(&p, 16, 512, AMP_RPMSG_FEATURES,
+					    AMP_RPMSG_FEATURES & ~cr),
+			 0);
+	assert_false(p.host.credits || p.remote.credits);
+	assert_false(p.vdev->gfeatures & cr);
+	pair_free(&p);
+}
+
+/* Header flags travel both ways and are read once, per message; a plain
+ * send carries 0; a message may be empty. */
+static void test_send_flags(void **state)
+{
+	struct pair *p = pair_new(16, 512, AMP_RPMSG_FEATURES);
+	struct chan c;
+
+	(void)state;
+	chan_open(p, &c, "rpmsg-raw");
+	assert_int_equal(amp_rpmsg_send_flags(&c.h, AMP_RPMSG_ADDR_ANY,
+					      AMP_RPMSG_F_CTL, "ab", 2,
+					      AMP_DEADLINE_NOW),
+			 0);
+	assert_int_equal(amp_rpmsg_send(&c.h, "cd", 2), 0);
+	assert_int_equal(amp_rpmsg_send_flags(&c.h, AMP_RPMSG_ADDR_ANY, 0x1234,
+					      "", 0, AMP_DEADLINE_NOW),
+			 0);
+	assert_int_equal(amp_rpmsg_wait(&p->remote, AMP_DEADLINE_NEVER), 3);
+	assert_int_equal(c.rin.count, 3);
+	assert_int_equal(c.rin.flags, 0x1234);
+	assert_int_equal(c.rin.len, 0);
+	assert_memory_equal(c.rin.data, "cd", 2); /* the empty one copied 0 */
+
+	c.rin.count = 0;
+	assert_int_equal(amp_rpmsg_send(&c.h, "ef", 2), 0);
+	assert_int_equal(amp_rpmsg_poll(&p->remote), 1);
+	assert_int_equal(c.rin.flags, 0);
+	assert_int_equal(amp_rpmsg_send_flags(&c.r, c.rin.src, AMP_RPMSG_F_CTL,
+					      "gh", 2, AMP_DEADLINE_NOW),
+			 0);
+	assert_int_equal(amp_rpmsg_poll(&p->host), 1);
+	assert_int_equal(c.hin.flags, AMP_RPMSG_F_CTL);
+	assert_memory_equal(c.hin.data, "gh", 2);
+	assert_int_equal(amp_rpmsg_send_flags(&c.r, AMP_RPMSG_ADDR_ANY, 1, "x",
+					      1, AMP_DEADLINE_NOW),
+			 -AMP_ENOTCONN); /* the remote endpoint is not bound */
+	assert_int_equal(p->host.stats.bad + p->remote.stats.bad, 0);
 	pair_del(p);
 }
 
@@ -576,6 +646,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_both_roles_agree),
+		cmocka_unit_test(test_credits_negotiation),
+		cmocka_unit_test(test_send_flags),
 		cmocka_unit_test(test_ns_announce_and_destroy),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_unknown_destination_dropped),

@@ -1,7 +1,8 @@
 /*
  * test_wire.c - the byte-exact wire layout of everything ampkit shares
  * with Linux and OpenAMP: resource table entries, vring parts, RPMsg
- * header and name-service message.
+ * header and name-service message; and ampkit's own vuart credit message,
+ * which only an ampkit peer ever sees.
  *
  * The expected bytes are written out literally, as a Linux kernel or an
  * OpenAMP firmware would lay them down, so a change to a packed struct,
@@ -19,6 +20,9 @@
 #include <ampkit/rpmsg.h>
 #include <ampkit/rsc_table.h>
 #include <ampkit/vring.h>
+#include <ampkit/vuart.h>
+
+#include "unit/pair.h"
 
 /* Print the first differing byte: a bare memory mismatch is hard to act
  * on when a wire layout drifts. */
@@ -344,6 +348,45 @@ static void test_rpmsg_hdr_bytes(void **state)
 	assert_bytes(&hdr, want, sizeof(want));
 }
 
+/* The vuart credit message as the host's opening grant lays it into its
+ * first tx buffer: rpmsg header with flags AMP_RPMSG_F_CTL (00 80), then
+ * type 1 and 65536 bytes, both u32 LE. */
+static void test_vuart_credit_bytes(void **state)
+{
+	static const uint8_t want[] = {
+		0x00, 0x04, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, /* src, dst */
+		0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x80, /* len, flags */
+		0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, /* credit */
+	};
+	struct pair p;
+	struct amp_rpmsg_ept r;
+	struct amp_vuart h;
+	const uint8_t *tx0;
+
+	(void)state;
+	assert_int_equal(sizeof(struct amp_vuart_credit), 8);
+	assert_int_equal(offsetof(struct amp_vuart_credit, type), 0);
+	assert_int_equal(offsetof(struct amp_vuart_credit, bytes), 4);
+	assert_int_equal(AMP_RPMSG_F_CTL, 0x8000);
+	assert_int_equal(AMP_VIRTIO_RPMSG_F_CREDITS, 23);
+	assert_int_equal(AMP_VUART_WINDOW_DEFAULT, 65536);
+
+	assert_int_equal(pair_init(&p, 16, 512, AMP_RPMSG_FEATURES), 0);
+	p.remote.ns = 0; /* keep the remote's announcement off the wire */
+	assert_int_equal(amp_rpmsg_create_ept(&r, &p.remote, "rpmsg-tty",
+					      AMP_RPMSG_ADDR_ANY,
+					      AMP_RPMSG_ADDR_ANY, NULL, NULL),
+			 0);
+	assert_int_equal(amp_vuart_open(&h, &p.host, AMP_VUART_NAME,
+					AMP_RPMSG_ADDR_ANY, r.addr, 0, NULL,
+					NULL),
+			 0);
+	tx0 = p.shm.va + (p.pool_pa - PAIR_PA) + 16 * 512;
+	assert_bytes(tx0, want, sizeof(want));
+	/* Data is the bare payload: flags 0 (checked in test_vuart). */
+	pair_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_st_m4_table_valid),
 		cmocka_unit_test(test_rpmsg_ns_bytes),
 		cmocka_unit_test(test_rpmsg_hdr_bytes),
+		cmocka_unit_test(test_vuart_credit_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
