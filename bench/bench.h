@@ -4,8 +4,8 @@
  * statistics and the report writers (terminal table, JSON, SVG).
  *
  * The client only knows "send one message" and "receive one message by a
- * deadline", so the same code measures the in-process RPMsg endpoint and
- * the socketpair baseline; a difference in the figures is then the
+ * deadline", so the same code measures the in-process RPMsg endpoint, the
+ * socketpair baseline and a tty; a difference in the figures is then the
  * transport's, not the client's.  Times are CLOCK_MONOTONIC nanoseconds.
  */
 #ifndef AMPKIT_BENCH_H
@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 uint64_t amp_bench_now_ns(void);
 
@@ -42,7 +43,9 @@ struct amp_bench_xport_ops {
 		    uint64_t deadline);
 	/* Receive one message into buf (cap bytes; longer ones are cut).
 	 * Returns its full length, or a negative errno (-ETIMEDOUT at the
-	 * deadline, -EPIPE if the peer is gone). */
+	 * deadline, -EPIPE if the peer is gone).  A stream transport has
+	 * no messages: it returns cap once exactly cap bytes arrived, so
+	 * its caller passes the size of the reply it expects. */
 	int (*recv)(struct amp_bench_xport *x, void *buf, uint32_t cap,
 		    uint64_t deadline);
 	void (*close)(struct amp_bench_xport *x);
@@ -51,6 +54,7 @@ struct amp_bench_xport_ops {
 struct amp_bench_xport {
 	const struct amp_bench_xport_ops *ops;
 	uint32_t max_msg; /* largest message send accepts */
+	bool stream;	  /* a byte stream (tty): no message boundaries */
 	bool broken;	  /* a test timed out: the peer's state is unknown */
 };
 
@@ -89,6 +93,32 @@ struct amp_bench_xport *amp_bench_daemon_open(const char *run_dir,
 					      const char *channel,
 					      uint64_t spin_ns, char *err,
 					      size_t errlen);
+
+/* A tty's max_msg: the largest block of any matrix, so each block is one
+ * write() as the seed's client wrote it. */
+#define AMP_BENCH_TTY_WRITE_MAX (1u << 20)
+
+/* A terminal device (a pty, /dev/ttyRPMSG0, a serial port) in raw mode,
+ * flushed; baud 0 leaves the speed alone.  NULL with a message naming
+ * path in err. */
+struct amp_bench_xport *amp_bench_tty_open(const char *path, uint32_t baud,
+					   char *err, size_t errlen);
+bool amp_bench_tty_baud_ok(uint32_t baud); /* a termios speed */
+
+/* The pty-pair baseline: a stream transport writing a pty master whose
+ * raw slave a forked child reads with serve(). */
+struct amp_bench_xport *amp_bench_ptypair_open(amp_bench_serve_fn serve,
+					       char *err, size_t errlen);
+
+/* A pty whose master a forked child serves with serve() (keeping a slave
+ * open so the master never sees a hangup); the slave's path, raw, goes to
+ * path for the caller to open.  The child's pid, or -1 with err set. */
+pid_t amp_bench_pty_serve(amp_bench_serve_fn serve, char *path, size_t pathlen,
+			  char *err, size_t errlen);
+void amp_bench_pty_stop(pid_t child); /* kill and reap */
+
+/* The seed responder on a stream descriptor (read/write, any cuts). */
+int amp_bench_serve_stream_resp(int fd, uint32_t max_msg);
 
 /* ---- client ---------------------------------------------------------- */
 

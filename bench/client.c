@@ -5,8 +5,11 @@
  * `block` bytes, each cut into messages of at most max_msg bytes (as the
  * seed's tty writes were cut into 496-byte RPMsg payloads), the header at
  * the front of the first one, then one acknowledgement that must equal the
- * byte count.  Everything a repetition needs is prepared before its clock
- * starts: the message path only sends slices of a constant pattern buffer.
+ * byte count.  A stream transport (a tty) gets each block in one write,
+ * as the seed's tty client wrote it, and is asked for exactly the ack's
+ * size since a stream has no message boundaries.  Everything a repetition needs
+ * is prepared before its clock starts: the message path only sends slices of a
+ * constant pattern buffer.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -89,7 +92,8 @@ static int run_once(struct amp_bench_xport *x, const uint8_t *first,
 			}
 		}
 	}
-	r = x->ops->recv(x, ack, sizeof(ack), deadline);
+	/* A stream cannot mark where the ack ends: read the size owed. */
+	r = x->ops->recv(x, ack, x->stream ? ack_size : sizeof(ack), deadline);
 	*ns = amp_bench_now_ns() - t0;
 	if (r < 0) {
 		fail(res, rep,
@@ -223,7 +227,8 @@ int amp_bench_run_pingpong(struct amp_bench_xport *x, uint32_t size,
 			x->broken = true;
 			break;
 		}
-		r = x->ops->recv(x, back, sizeof(back), t0 + 5000000000ull);
+		r = x->ops->recv(x, back, x->stream ? size : sizeof(back),
+				 t0 + 5000000000ull);
 		t1 = amp_bench_now_ns();
 		if (r < 0) {
 			fail(res, i,

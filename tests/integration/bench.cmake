@@ -32,3 +32,11 @@ add_test(NAME ampkit_cli
           -P ${CMAKE_CURRENT_LIST_DIR}/test_bench_cli.cmake)
 set_tests_properties(ampkit_cli PROPERTIES LABELS integration TIMEOUT 300
   ENVIRONMENT "AMPKIT_FW_DIR=${PROJECT_BINARY_DIR}/firmware")
+
+# The bench over a terminal: pty peers forked by the test, and the ampkit
+# command run against them.
+amp_add_test(test_bench_tty ${CMAKE_CURRENT_LIST_DIR}/test_bench_tty.c
+             LIBS ampkit_bench LABELS integration)
+target_compile_definitions(test_bench_tty PRIVATE
+  AMPKIT_EXE="$<TARGET_FILE:ampkit>")
+add_dependencies(test_bench_tty ampkit)
