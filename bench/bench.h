@@ -139,6 +139,8 @@ struct amp_bench_result {
 	double seed_ms;	    /* the seed's own figure, 0 if none */
 	double vs_inproc;   /* daemon rows: median / the paired in-process
 			       row's median, measured just before; 0: none */
+	uint32_t log_baud;  /* the firmware emulated the seed's debug-UART
+			       logging at this baud (--seed-compare); 0: no */
 	bool ok;
 	char why[128]; /* what went wrong when !ok */
 };
@@ -179,6 +181,9 @@ enum {
 	AMP_BENCH_T_DAEMON,    /* worst seed row daemon / in-process <= 3 */
 	AMP_BENCH_T_START,     /* start to channel announced, median <= 50 ms */
 	AMP_BENCH_T_RECOVERY,  /* crash to announced again, median <= 200 ms */
+	AMP_BENCH_T_TTY,       /* tty 1 MiB / pty pair 1 MiB, bytes/s >= 0.5 */
+	AMP_BENCH_T_SEED_EMU,  /* seed rows, logging emulated: worst
+				  |deviation| from the seed's figure <= 10% */
 	AMP_BENCH_T_COUNT
 };
 
@@ -227,6 +232,14 @@ int amp_bench_write_svg(FILE *f, const struct amp_bench_report *r);
 /* The seed's figure for (block, blocks) in ms, 0 if the seed has none. */
 double amp_bench_seed_ms(uint32_t block, uint32_t blocks);
 
+/* REFERENCE 9's fit of the seed's times: one debug-UART line per RPMsg
+ * callback plus two per test, 3.15 ms each at 115200 baud. */
+#define AMP_BENCH_SEED_LINE_MS 3.15
+#define AMP_BENCH_SEED_MSG 496u /* the Linux tty's payload per message */
+
+/* (median / seed figure - 1) x 100 for a row with a seed figure, else NaN. */
+double amp_bench_seed_dev_pct(const struct amp_bench_result *r);
+
 /* ---- the whole run ----------------------------------------------------- */
 
 enum {
@@ -235,7 +248,9 @@ enum {
 	AMP_BENCH_MODE_SOCKETPAIR = 1u << 2,
 	AMP_BENCH_MODE_DAEMON = 1u << 3, /* only when asked for */
 	AMP_BENCH_MODE_LIFECYCLE = 1u << 4,
-	AMP_BENCH_MODE_ALL = 0x17u, /* all but daemon */
+	AMP_BENCH_MODE_TTY = 1u << 5,	  /* needs tty_path */
+	AMP_BENCH_MODE_SEEDCMP = 1u << 6, /* --seed-compare */
+	AMP_BENCH_MODE_ALL = 0x17u,	  /* all but daemon and tty */
 	AMP_BENCH_MATRIX_SEED = 1u << 0,
 	AMP_BENCH_MATRIX_EXTENDED = 1u << 1,
 	AMP_BENCH_MATRIX_STREAM = 1u << 2,
@@ -258,6 +273,14 @@ struct amp_bench_opts {
 	const char *daemon_rproc;
 	uint64_t daemon_spin_ns;
 	const char *svg_path;
+	/* AMP_BENCH_MODE_TTY: the terminal to run over (ampkit's pty, a
+	 * board's /dev/ttyRPMSG0, a serial port) and its speed (0: leave
+	 * it).  The pty-pair baseline runs beside it. */
+	const char *tty_path;
+	uint32_t tty_baud;
+	/* AMP_BENCH_MODE_SEEDCMP: the baud of the emulated debug UART
+	 * (0: 115200). */
+	uint32_t log_baud;
 	FILE *out;
 	/* Tests only: the socketpair child's responder (default
 	 * amp_bench_serve_resp), to prove a wrong ack fails the run. */

@@ -34,6 +34,13 @@ double amp_bench_seed_ms(uint32_t block, uint32_t blocks)
 	return 0;
 }
 
+double amp_bench_seed_dev_pct(const struct amp_bench_result *r)
+{
+	if (r->seed_ms <= 0 || !r->st.median_ns)
+		return NAN;
+	return (r->st.median_ns / 1e6 / r->seed_ms - 1.0) * 100.0;
+}
+
 static void trim(char *s)
 {
 	size_t n = strlen(s);
@@ -165,10 +172,18 @@ void amp_bench_targets(struct amp_bench_report *r)
 					   "crash to recovered & announced, "
 					   "ms",
 					   "<=", 200.0 },
+		[AMP_BENCH_T_TTY] = { "tty_vs_ptypair",
+				      "tty 1 MiB / pty pair 1 MiB", ">=", 0.5 },
+		[AMP_BENCH_T_SEED_EMU] = { "seed_emulation_dev_pct",
+					   "logging emulated: worst |seed "
+					   "dev| %",
+					   "<=", 10.0 },
 	};
-	double worst = NAN;
+	double worst = NAN, dev;
+	int nlog = 0;
 	size_t k;
-	const struct amp_bench_result *pp, *st, *sp, *big, *up, *rec;
+	const struct amp_bench_result *pp, *st, *sp, *big, *up, *rec, *tty,
+		*pty;
 	const double none = NAN;
 	int i;
 
@@ -185,6 +200,8 @@ void amp_bench_targets(struct amp_bench_report *r)
 	big = find(r, "raw", "extended", 65536, 1u << 20);
 	up = find(r, "lifecycle", "start", 0, 0);
 	rec = find(r, "lifecycle", "recovery", 0, 0);
+	tty = find(r, "tty", "extended", 0, 1u << 20);
+	pty = find(r, "ptypair", "extended", 0, 1u << 20);
 
 	set(&r->t[AMP_BENCH_T_PINGPONG],
 	    pp && r->have_floors ? pp->st.median_ns / r->floors.busy_poll_rtt_ns
@@ -220,6 +237,28 @@ void amp_bench_targets(struct amp_bench_report *r)
 	    "median of the lifecycle start row");
 	set(&r->t[AMP_BENCH_T_RECOVERY], rec ? rec->st.median_ns / 1e6 : none,
 	    "median of the lifecycle recovery row (SIGKILL to announced)");
+	set(&r->t[AMP_BENCH_T_TTY],
+	    tty && pty ? tty->bytes_per_s / pty->bytes_per_s : none,
+	    "tty extended 1 MiB bytes/s / ptypair extended 1 MiB bytes/s");
+	/* All eleven seed rows must be there and within the limit. */
+	worst = NAN;
+	for (k = 0; k < r->n; k++) {
+		const struct amp_bench_result *p = &r->res[k];
+
+		if (!p->log_baud)
+			continue;
+		dev = amp_bench_seed_dev_pct(p);
+		if (!p->ok || isnan(dev)) {
+			nlog = -1;
+			break;
+		}
+		nlog++;
+		if (isnan(worst) || fabs(dev) > worst)
+			worst = fabs(dev);
+	}
+	set(&r->t[AMP_BENCH_T_SEED_EMU], nlog == 11 ? worst : none,
+	    "max over the 11 seed rows with the firmware's logging emulated "
+	    "of |median / seed - 1| x 100");
 }
 
 /* ---- terminal ------------------------------------------------------- */
@@ -294,9 +333,73 @@ void amp_bench_print_row(FILE *f, const struct amp_bench_result *r)
 	fprintf(f, "%-10s %-9s %-8s %6u %6u %10s %10s %10s %9s %8s %8s  %s\n",
 		r->mode, r->matrix, fmt_buf(buf, sizeof(buf), r), r->block,
 		r->blocks, fmt_ns(med, sizeof(med), (double)r->st.median_ns),
-		fmt_ns(p99, sizeof(p99), (double)r->st.p99_ns), mbs, rate,
-		seed, speedup, r->ok ? "ok" : "FAIL");
+		fmt_ns(p99, sizeof(p99), (double)r->st.p99_ns), mbs, rate, seed,
+		speedup, r->ok ? "ok" : "FAIL");
 	fflush(f);
+}
+
+/* The in-process seed row measured without the logging, for a row with. */
+static const struct amp_bench_result *
+plain_twin(const struct amp_bench_report *r, const struct amp_bench_result *p)
+{
+	const struct amp_bench_result *best = NULL;
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (!strcmp(r->res[i].mode, "raw") &&
+		    !strcmp(r->res[i].matrix, "seed") && r->res[i].ok &&
+		    r->res[i].block == p->block &&
+		    r->res[i].blocks == p->blocks && r->res[i].st.median_ns)
+			best = &r->res[i];
+	return best;
+}
+
+/*
+ * --seed-compare: each seed row with the firmware's logging emulated next
+ * to the seed's own figure, REFERENCE 9's model (3.15 ms per line, one
+ * line per 496-byte message plus two) and the same row without logging.
+ */
+static void print_seed_compare(FILE *f, const struct amp_bench_report *r)
+{
+	const struct amp_bench_result *p, *off;
+	char plain[24];
+	double model, dev;
+	size_t i, n = 0;
+
+	for (i = 0; i < r->n; i++) {
+		p = &r->res[i];
+		if (!p->log_baud || p->seed_ms <= 0)
+			continue;
+		if (!n++)
+			fprintf(f,
+				"\n  the seed's table reproduced: firmware "
+				"logging emulated at %u baud (docs/seed.md)\n"
+				"    %-11s %5s %9s %9s %10s %8s %12s\n",
+				p->log_baud, "block x n", "msgs", "seed ms",
+				"model ms", "log on ms", "dev", "log off ms");
+		model = AMP_BENCH_SEED_LINE_MS * (double)(p->msgs + 2);
+		dev = amp_bench_seed_dev_pct(p);
+		off = plain_twin(r, p);
+		snprintf(plain, sizeof(plain), "-");
+		if (off)
+			snprintf(plain, sizeof(plain), "%.3f",
+				 off->st.median_ns / 1e6);
+		if (p->ok && !isnan(dev))
+			fprintf(f,
+				"    %5u x %-3u %5llu %9.2f %9.2f %10.2f "
+				"%+7.1f%% %12s  %s\n",
+				p->block, p->blocks,
+				(unsigned long long)p->msgs, p->seed_ms, model,
+				p->st.median_ns / 1e6, dev, plain,
+				fabs(dev) <= 10.0 ? "PASS" : "MISS");
+		else
+			fprintf(f,
+				"    %5u x %-3u %5llu %9.2f %9.2f %10s %8s "
+				"%12s  FAIL\n",
+				p->block, p->blocks,
+				(unsigned long long)p->msgs, p->seed_ms, model,
+				"-", "-", plain);
+	}
 }
 
 void amp_bench_print_summary(FILE *f, const struct amp_bench_report *r)
@@ -344,6 +447,7 @@ void amp_bench_print_summary(FILE *f, const struct amp_bench_report *r)
 			p->st.median_ns / p->vs_inproc / 1e3, p->vs_inproc,
 			p->vs_inproc <= 3.0 ? "PASS" : "MISS");
 	}
+	print_seed_compare(f, r);
 	bad = 0;
 	for (i = 0; i < r->n; i++)
 		if (!r->res[i].ok)
@@ -443,6 +547,10 @@ int amp_bench_write_json(FILE *f, const struct amp_bench_report *r)
 		json_num(f, p->seed_ms > 0 ? p->seed_ms : NAN);
 		fprintf(f, ", \"vs_inprocess\": ");
 		json_num(f, p->vs_inproc > 0 ? p->vs_inproc : NAN);
+		fprintf(f, ", \"log_baud\": ");
+		json_num(f, p->log_baud ? (double)p->log_baud : NAN);
+		fprintf(f, ", \"seed_dev_pct\": ");
+		json_num(f, p->log_baud ? amp_bench_seed_dev_pct(p) : NAN);
 		fprintf(f,
 			", \"ok\": %s, \"error\": ", p->ok ? "true" : "false");
 		if (p->ok)

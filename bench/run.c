@@ -18,6 +18,9 @@
 
 #define CHANNEL_RAW "rpmsg-raw"
 #define CHANNEL_ECHO "rpmsg-openamp-demo-channel"
+#define CHANNEL_CTL "ampkit-ctl"
+#define CTL_TIMEOUT_NS 5000000000ull
+#define LOG_BAUD_DEFAULT 115200u
 #define ANNOUNCE_TIMEOUT_NS 5000000000ull
 #define PING_SIZE 16
 #define STREAM_BLOCK 496
@@ -159,6 +162,51 @@ static void run_seed_paired(struct run *run, struct amp_bench_xport *raw,
 			b.vs_inproc = (double)b.st.median_ns / a.st.median_ns;
 		record(run, &b);
 	}
+}
+
+/*
+ * The terminal path a user of /dev/ttyRPMSG0 takes, and right before it
+ * the same client writing a plain pty pair, so the ratio of the two 1 MiB
+ * rows prices what the firmware's tty adds to a kernel pty.
+ */
+static void run_tty(struct run *run)
+{
+	const struct amp_bench_opts *o = run->o;
+	struct amp_bench_result proto = { .mode = "ptypair",
+					  .matrix = "extended" };
+	struct amp_bench_xport *x;
+	char err[200];
+
+	x = amp_bench_ptypair_open(amp_bench_serve_stream_resp, err,
+				   sizeof(err));
+	if (x) {
+		run_tests(run, x, &proto, extended_matrix,
+			  sizeof(extended_matrix) / sizeof(extended_matrix[0]));
+		amp_bench_xport_close(x);
+	} else {
+		setup_failed(run, "pty pair", err);
+	}
+	if (!o->tty_path) {
+		setup_failed(run, "tty", "no terminal to run over");
+		return;
+	}
+	x = amp_bench_tty_open(o->tty_path, o->tty_baud, err, sizeof(err));
+	if (!x) {
+		setup_failed(run, "tty", err);
+		return;
+	}
+	proto.mode = "tty";
+	if (o->matrices & AMP_BENCH_MATRIX_SEED) {
+		proto.matrix = "seed";
+		run_tests(run, x, &proto, seed_matrix,
+			  sizeof(seed_matrix) / sizeof(seed_matrix[0]));
+	}
+	if (o->matrices & AMP_BENCH_MATRIX_EXTENDED) {
+		proto.matrix = "extended";
+		run_tests(run, x, &proto, extended_matrix,
+			  sizeof(extended_matrix) / sizeof(extended_matrix[0]));
+	}
+	amp_bench_xport_close(x);
 }
 
 static void run_pingpong(struct run *run, struct amp_bench_xport *x,
@@ -315,6 +363,117 @@ out:
 	amp_rproc_free(rp);
 }
 
+/* Turn the firmware's emulation of the seed's logging on (baud) or off
+ * (0) through its control channel, and check that it says so. */
+static int set_log(struct amp_bench_xport *ctl, uint32_t baud, char *err,
+		   size_t errlen)
+{
+	char cmd[32], want[40], got[64];
+	uint64_t deadline = amp_bench_now_ns() + CTL_TIMEOUT_NS;
+	int n, r;
+
+	n = snprintf(cmd, sizeof(cmd), "log %u", baud);
+	snprintf(want, sizeof(want), "ok %s", cmd);
+	r = ctl->ops->send(ctl, cmd, (uint32_t)n, deadline);
+	if (r == 0)
+		r = ctl->ops->recv(ctl, got, sizeof(got) - 1, deadline);
+	if (r < 0) {
+		snprintf(err, errlen, "\"%s\" on %s: %s", cmd, CHANNEL_CTL,
+			 r == -ETIMEDOUT ? "no reply in 5 s" : strerror(-r));
+		return -1;
+	}
+	got[r < (int)sizeof(got) ? r : (int)sizeof(got) - 1] = '\0';
+	if (strcmp(got, want)) {
+		snprintf(err, errlen,
+			 "\"%s\" on %s: the firmware answered \"%.40s\", "
+			 "not \"%s\"",
+			 cmd, CHANNEL_CTL, got, want);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * --seed-compare: the seed's matrix through the same 496-byte messages
+ * the Linux tty cut its writes into, once with the firmware logging as
+ * the seed's did (each line blocking for its characters at the baud) and
+ * once without, so the table shows what the seed's figures measured.
+ */
+static void run_seed_compare(struct run *run)
+{
+	const struct amp_bench_opts *o = run->o;
+	uint32_t baud = o->log_baud ? o->log_baud : LOG_BAUD_DEFAULT;
+	struct amp_bench_result proto = { .mode = "raw+log", .matrix = "seed" };
+	struct amp_bench_xport *raw = NULL, *ctl = NULL;
+	struct amp_bench_result res;
+	struct amp_rproc_cfg cfg;
+	struct amp_rpmsg_dev *dev;
+	struct amp_rproc *rp;
+	char err[200];
+	uint64_t total;
+	uint32_t reps;
+	size_t i;
+	int ret;
+
+	rp = amp_rproc_new(NULL);
+	if (!rp) {
+		setup_failed(run, "rproc", "out of memory");
+		return;
+	}
+	amp_rproc_cfg_default(&cfg);
+	cfg.firmware = o->firmware;
+	cfg.rpmsg.buf_size = BUF_DEFAULT;
+	ret = amp_rproc_start(rp, &cfg);
+	if (ret < 0) {
+		snprintf(err, sizeof(err), "%s (%s)", amp_rproc_error(rp),
+			 strerror(-ret));
+		setup_failed(run, o->firmware, err);
+		goto out;
+	}
+	dev = amp_rproc_rpmsg(rp);
+	proto.buf_size = dev->buf_size;
+	proto.vring_num = dev->svq.num;
+	raw = amp_bench_rpmsg_open(rp, CHANNEL_RAW, ANNOUNCE_TIMEOUT_NS, err,
+				   sizeof(err));
+	if (raw)
+		ctl = amp_bench_rpmsg_open(rp, CHANNEL_CTL, ANNOUNCE_TIMEOUT_NS,
+					   err, sizeof(err));
+	if (!raw || !ctl) {
+		setup_failed(run, o->firmware, err);
+		goto stop;
+	}
+	if (set_log(ctl, baud, err, sizeof(err)) < 0) {
+		setup_failed(run, o->firmware, err);
+		goto stop;
+	}
+	/* A row takes 10-60 ms with the logging: fewer repetitions. */
+	for (i = 0; i < sizeof(seed_matrix) / sizeof(seed_matrix[0]); i++) {
+		res = proto;
+		res.log_baud = baud;
+		res.seed_ms = amp_bench_seed_ms(seed_matrix[i].block,
+						seed_matrix[i].blocks);
+		reps = o->reps ? o->reps : o->quick ? 3 : 20;
+		total = (uint64_t)seed_matrix[i].block * seed_matrix[i].blocks;
+		amp_bench_run_test(raw, seed_matrix[i].block,
+				   seed_matrix[i].blocks, reps, true,
+				   timeout_for(total), &res);
+		record(run, &res);
+	}
+	if (set_log(ctl, 0, err, sizeof(err)) < 0) {
+		setup_failed(run, o->firmware, err);
+		goto stop;
+	}
+	proto.mode = "raw";
+	run_tests(run, raw, &proto, seed_matrix,
+		  sizeof(seed_matrix) / sizeof(seed_matrix[0]));
+stop:
+	amp_bench_xport_close(ctl);
+	amp_bench_xport_close(raw);
+	amp_rproc_stop(rp);
+out:
+	amp_rproc_free(rp);
+}
+
 /*
  * The life cycle as a user waits for it: start until the raw channel is
  * announced, and a killed firmware until it is recovered and announced
@@ -323,8 +482,8 @@ out:
 static void lifecycle_row(struct run *run, const char *what,
 			  int (*measure)(const struct amp_rproc_cfg *,
 					 const char *, unsigned,
-					 struct amp_rproc_bench_times *,
-					 char *, size_t))
+					 struct amp_rproc_bench_times *, char *,
+					 size_t))
 {
 	struct amp_bench_result res = { .mode = "lifecycle", .matrix = what };
 	struct amp_rproc_bench_times t;
@@ -408,6 +567,10 @@ int amp_bench_run(const struct amp_bench_opts *o)
 		lifecycle_row(&run, "start", amp_rproc_bench_start_time);
 		lifecycle_row(&run, "recovery", amp_rproc_bench_recovery_time);
 	}
+	if (o->modes & AMP_BENCH_MODE_TTY)
+		run_tty(&run);
+	if (o->modes & AMP_BENCH_MODE_SEEDCMP)
+		run_seed_compare(&run);
 
 	amp_bench_targets(&run.rep);
 	amp_bench_print_summary(run.out, &run.rep);

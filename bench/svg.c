@@ -84,7 +84,11 @@ static void series_label(char *buf, size_t len,
 {
 	const char *name = strcmp(r->mode, "raw") ? r->mode : "raw RPMsg";
 
-	if (r->vring_num == 0)
+	if (!strcmp(r->mode, "tty"))
+		snprintf(buf, len, "tty, one write per block");
+	else if (!strcmp(r->mode, "ptypair"))
+		snprintf(buf, len, "pty pair (kernel baseline)");
+	else if (r->vring_num == 0)
 		snprintf(buf, len, "%s, %u B messages", name, r->msg_max);
 	else if (r->buf_size % 1024 == 0)
 		snprintf(buf, len, "%s, %u KiB buffers", name,

@@ -55,7 +55,8 @@ static const char bench_usage[] =
 	"the targets as PASS/MISS.  See docs/bench.md.\n"
 	"\n"
 	"  --mode M        raw | pingpong | socketpair | daemon | lifecycle\n"
-	"                  | all (default all; daemon is added to all when\n"
+	"                  | tty | all (default all; daemon is added to all "
+	"when\n"
 	"                  a daemon already runs the bench firmware;\n"
 	"                  lifecycle: start to announced and crash to\n"
 	"                  recovered, 20 runs each)\n"
@@ -82,6 +83,14 @@ static const char bench_usage[] =
 	"  --vring-num N   vring size, a power of two 2..1024 (default: the\n"
 	"                  firmware's for the seed matrix, 256 for extended\n"
 	"                  and stream with 512 B buffers, 16 with 64 KiB)\n"
+	"  --tty PATH      the seed and extended matrices over a terminal:\n"
+	"                  a board's /dev/ttyRPMSG0, ampkit's pty, a serial\n"
+	"                  port (mode tty; a pty-pair baseline runs beside)\n"
+	"  --tty-baud N    set the terminal's speed first (serial ports)\n"
+	"  --seed-compare  the seed matrix in process with the firmware\n"
+	"                  emulating the seed's debug-UART logging, then\n"
+	"                  without, beside the seed's own figures\n"
+	"  --baud N        the emulated debug UART's baud (default 115200)\n"
 	"  -h, --help      this help\n"
 	"\n"
 	"Exit status: 0 every acknowledgement right, 1 a test failed or timed\n"
@@ -176,9 +185,10 @@ static void bench_daemon_finish(struct bench_daemon *bd);
 
 static int cmd_bench(int argc, char **argv)
 {
-	static const char *const modes[] = { "raw",    "pingpong",
+	static const char *const modes[] = { "raw",	   "pingpong",
 					     "socketpair", "daemon",
-					     "lifecycle", NULL };
+					     "lifecycle",  "tty",
+					     NULL };
 	static const char *const matrices[] = { "seed", "extended", "stream",
 						NULL };
 	enum {
@@ -194,7 +204,11 @@ static int cmd_bench(int argc, char **argv)
 		O_VIA,
 		O_RPROC,
 		O_RUN_DIR,
-		O_SPIN
+		O_SPIN,
+		O_TTY,
+		O_TTY_BAUD,
+		O_SEEDCMP,
+		O_BAUD
 	};
 	static const struct option longopts[] = {
 		{ "mode", required_argument, NULL, O_MODE },
@@ -210,11 +224,21 @@ static int cmd_bench(int argc, char **argv)
 		{ "rproc", required_argument, NULL, O_RPROC },
 		{ "run-dir", required_argument, NULL, O_RUN_DIR },
 		{ "spin-us", required_argument, NULL, O_SPIN },
+		{ "tty", required_argument, NULL, O_TTY },
+		{ "tty-baud", required_argument, NULL, O_TTY_BAUD },
+		{ "seed-compare", no_argument, NULL, O_SEEDCMP },
+		{ "baud", required_argument, NULL, O_BAUD },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench_daemon bd = { .rproc = AMP_CLIENT_RPROC_DEFAULT };
 	struct amp_bench_opts o;
+	/* What needs the firmware ELF (the tty's firmware is not ours). */
+	const unsigned fw_modes = AMP_BENCH_MODE_RAW | AMP_BENCH_MODE_PINGPONG |
+				  AMP_BENCH_MODE_DAEMON |
+				  AMP_BENCH_MODE_LIFECYCLE |
+				  AMP_BENCH_MODE_SEEDCMP;
+	unsigned extra = 0;
 	uint32_t spin_us = 0;
 	bool mode_given = false;
 	char *fw = NULL;
@@ -233,7 +257,7 @@ static int cmd_bench(int argc, char **argv)
 					"bench",
 					"--mode: '%s' is not raw, "
 					"pingpong, socketpair, daemon, "
-					"lifecycle or all",
+					"lifecycle, tty or all",
 					optarg);
 			break;
 		case O_MATRIX:
@@ -302,6 +326,34 @@ static int cmd_bench(int argc, char **argv)
 					"power of two from 2 to 1024",
 					optarg);
 			break;
+		case O_TTY:
+			if (!*optarg)
+				return usage_error("bench",
+						   "--tty: '%s' is "
+						   "not a path",
+						   optarg);
+			o.tty_path = optarg;
+			extra |= AMP_BENCH_MODE_TTY;
+			break;
+		case O_TTY_BAUD:
+			if (parse_u32(optarg, 1, 4000000, &o.tty_baud) < 0 ||
+			    !amp_bench_tty_baud_ok(o.tty_baud))
+				return usage_error("bench",
+						   "--tty-baud: '%s' is not a "
+						   "termios speed (9600, "
+						   "115200, ... 4000000)",
+						   optarg);
+			break;
+		case O_SEEDCMP:
+			extra |= AMP_BENCH_MODE_SEEDCMP;
+			break;
+		case O_BAUD:
+			if (parse_u32(optarg, 300, 10000000, &o.log_baud) < 0)
+				return usage_error("bench",
+						   "--baud: '%s' is not a "
+						   "baud from 300 to 10000000",
+						   optarg);
+			break;
 		case 'h':
 			fputs(bench_usage, stdout);
 			return 0;
@@ -316,7 +368,36 @@ static int cmd_bench(int argc, char **argv)
 	if (optind < argc)
 		return usage_error("bench", "unexpected argument '%s'",
 				   argv[optind]);
-	if (!o.firmware && (o.modes & ~AMP_BENCH_MODE_SOCKETPAIR)) {
+	if (o.tty_baud && !o.tty_path)
+		return usage_error("bench", "%s needs --tty PATH",
+				   "--tty-baud");
+	if (o.log_baud && !(extra & AMP_BENCH_MODE_SEEDCMP))
+		return usage_error("bench", "%s needs --seed-compare",
+				   "--baud");
+	/* --tty and --seed-compare are runs of their own unless --mode
+	 * asks for more. */
+	if (extra) {
+		o.modes = mode_given ? o.modes | extra : extra;
+		mode_given = true;
+	}
+	if ((o.modes & AMP_BENCH_MODE_TTY) && !o.tty_path)
+		return usage_error("bench", "%s",
+				   "--mode tty: pass the terminal with "
+				   "--tty PATH");
+	if (o.tty_path) {
+		/* Before minutes of measuring, not after. */
+		struct amp_bench_xport *tty;
+		char err[PATH_MAX + 64];
+
+		tty = amp_bench_tty_open(o.tty_path, o.tty_baud, err,
+					 sizeof(err));
+		if (!tty) {
+			fprintf(stderr, "ampkit bench: --tty %s\n", err);
+			return 1;
+		}
+		amp_bench_xport_close(tty);
+	}
+	if (!o.firmware && (o.modes & fw_modes)) {
 		fw = default_firmware();
 		if (!fw) {
 			fprintf(stderr, "ampkit bench: cannot locate the "
@@ -325,7 +406,7 @@ static int cmd_bench(int argc, char **argv)
 		}
 		o.firmware = fw;
 	}
-	if (o.firmware && (o.modes & ~AMP_BENCH_MODE_SOCKETPAIR) &&
+	if (o.firmware && (o.modes & fw_modes) &&
 	    access(o.firmware, R_OK) < 0) {
 		fprintf(stderr,
 			"ampkit bench: firmware %s: %s (build it, or pass "

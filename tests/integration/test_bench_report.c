@@ -222,6 +222,110 @@ static void test_json(void **state)
 	amp_bench_report_free(&r);
 }
 
+/* REFERENCE 9's table, each time scaled by f[i] (1: the seed's figure). */
+static void add_seed_log_rows(struct amp_bench_report *r, const double *f)
+{
+	static const uint32_t shape[11][2] = {
+		{ 512, 1 },  { 512, 2 },  { 512, 4 },  { 512, 8 },
+		{ 1024, 1 }, { 1024, 2 }, { 1024, 4 }, { 1024, 5 },
+		{ 2048, 1 }, { 2048, 2 }, { 4096, 1 },
+	};
+	struct amp_bench_result x;
+	int i;
+
+	for (i = 0; i < 11; i++) {
+		x = row("raw+log", "seed", 512, 16, shape[i][0], shape[i][1],
+			1);
+		x.log_baud = 115200;
+		x.st.median_ns = (uint64_t)(x.seed_ms * 1e6 * f[i]);
+		amp_bench_report_add(r, &x);
+		x = row("raw", "seed", 512, 16, shape[i][0], shape[i][1],
+			20000 + i);
+		amp_bench_report_add(r, &x);
+	}
+}
+
+/* The tty target reads the two 1 MiB rows; the seed-emulation target
+ * needs all eleven rows and reports the worst |deviation|. */
+static void test_tty_and_seed_targets(void **state)
+{
+	static const double exact[11] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	static const double off[11] = {
+		1.05, 0.97, 1, 1, 1, 1, 1, 1, 1, 1, 1.12
+	};
+	struct amp_bench_report r;
+	struct amp_bench_result x;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	fill(&r);
+	amp_bench_targets(&r);
+	assert_false(r.t[AMP_BENCH_T_TTY].measured);
+	assert_false(r.t[AMP_BENCH_T_SEED_EMU].measured);
+
+	x = row("ptypair", "extended", 512, 0, 1048576, 1, 4000000);
+	amp_bench_report_add(&r, &x);
+	x = row("tty", "extended", 512, 0, 65536, 1, 100000);
+	amp_bench_report_add(&r, &x); /* not the 1 MiB row: ignored */
+	amp_bench_targets(&r);
+	assert_false(r.t[AMP_BENCH_T_TTY].measured);
+	x = row("tty", "extended", 512, 0, 1048576, 1, 10000000);
+	amp_bench_report_add(&r, &x);
+	amp_bench_targets(&r);
+	assert_true(fabs(r.t[AMP_BENCH_T_TTY].value - 0.4) < 1e-9);
+	assert_false(r.t[AMP_BENCH_T_TTY].pass);
+	r.res[r.n - 1].st.median_ns = 8000000;
+	r.res[r.n - 1].bytes_per_s = 1048576 * 1e9 / 8e6;
+	amp_bench_targets(&r);
+	assert_true(r.t[AMP_BENCH_T_TTY].pass); /* 0.5 exactly */
+
+	add_seed_log_rows(&r, exact);
+	amp_bench_targets(&r);
+	assert_true(r.t[AMP_BENCH_T_SEED_EMU].measured);
+	assert_true(r.t[AMP_BENCH_T_SEED_EMU].value < 1e-3);
+	assert_true(r.t[AMP_BENCH_T_SEED_EMU].pass);
+	amp_bench_report_free(&r);
+
+	fill(&r);
+	add_seed_log_rows(&r, off);
+	amp_bench_targets(&r);
+	assert_true(fabs(r.t[AMP_BENCH_T_SEED_EMU].value - 12.0) < 1e-3);
+	assert_false(r.t[AMP_BENCH_T_SEED_EMU].pass);
+
+	/* Beside the seed's figure: the model, the deviation, the row
+	 * without logging. */
+	f = open_memstream(&out, &len);
+	amp_bench_print_summary(f, &r);
+	fclose(f);
+	assert_non_null(strstr(out, "logging emulated at 115200 baud"));
+	/* 512 x 1: 2 messages, model 3.15 x 4, seed 11.97, +5%, 20 us */
+	assert_non_null(strstr(out, "  512 x 1       2     11.97     12.60 "
+				    "     12.57    +5.0%        0.020  PASS"));
+	assert_non_null(strstr(out, "   -3.0%"));
+	assert_non_null(strstr(out, "+12.0%        0.020  MISS"));
+	free(out);
+
+	/* JSON: the baud and the deviation on those rows only. */
+	f = open_memstream(&out, &len);
+	assert_int_equal(amp_bench_write_json(f, &r), 0);
+	fclose(f);
+	assert_int_equal(count(out, "\"log_baud\": 115200"), 11);
+	assert_non_null(strstr(out, "\"log_baud\": 115200, "
+				    "\"seed_dev_pct\": 5,"));
+	assert_non_null(strstr(out, "\"log_baud\": null, "
+				    "\"seed_dev_pct\": null,"));
+	assert_non_null(strstr(out, "\"name\": \"seed_emulation_dev_pct\""));
+	free(out);
+
+	/* One failed row: not measured, rather than a pass on ten. */
+	r.res[12].ok = false;
+	amp_bench_targets(&r);
+	assert_false(r.t[AMP_BENCH_T_SEED_EMU].measured);
+	amp_bench_report_free(&r);
+}
+
 /* Every <circle> lies inside the plot frame or in the legend column. */
 static void check_circles(const char *doc, int want)
 {
@@ -300,6 +404,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_tty_and_seed_targets),
 		cmocka_unit_test(test_svg),
 		cmocka_unit_test(test_svg_empty),
 	};

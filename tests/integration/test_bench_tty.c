@@ -264,6 +264,152 @@ static void test_ptypair(void **state)
 	amp_bench_xport_close(x);
 }
 
+/*
+ * Run `ampkit bench ARGS...`, its stdout and stderr into one buffer.
+ * Returns the exit status (-1 if it did not exit).
+ */
+static int ampkit(char **out, const char *const *args)
+{
+	char *argv[16], tmpl[] = "/tmp/ampkit-bench-tty-XXXXXX";
+	int fd, status, n = 0;
+	size_t len = 0;
+	FILE *f;
+	pid_t pid;
+
+	fd = mkstemp(tmpl);
+	assert_true(fd >= 0);
+	unlink(tmpl);
+	argv[n++] = (char *)"ampkit";
+	argv[n++] = (char *)"bench";
+	while (*args && n < 15)
+		argv[n++] = (char *)*args++;
+	argv[n] = NULL;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		execv(AMPKIT_EXE, argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	f = fdopen(fd, "r");
+	assert_non_null(f);
+	rewind(f);
+	*out = NULL;
+	assert_true(getdelim(out, &len, '\0', f) >= 0);
+	fclose(f);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
+/* `ampkit bench --tty PATH` against a pty served by the seed responder:
+ * every row ok, the baseline measured, the target computed. */
+static void test_cli_tty_ok(void **state)
+{
+	char path[64], err[160], json[] = "/tmp/ampkit-bench-tty-json-XXXXXX";
+	const char *args[] = { "--tty", path, "--quick", "--json", json, NULL };
+	char *out, *doc, *t, *v;
+	pid_t child;
+	int fd;
+
+	(void)state;
+	child = amp_bench_pty_serve(amp_bench_serve_stream_resp, path,
+				    sizeof(path), err, sizeof(err));
+	if (child < 0)
+		fail_msg("%s", err);
+	fd = mkstemp(json);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(ampkit(&out, args), 0);
+	amp_bench_pty_stop(child);
+	assert_non_null(strstr(out, "tty        seed"));
+	assert_non_null(strstr(out, "tty        extended"));
+	assert_non_null(strstr(out, "ptypair    extended"));
+	assert_null(strstr(out, "FAIL"));
+	/* The target is measured: PASS or MISS, not n/a. */
+	t = strstr(out, "tty 1 MiB / pty pair 1 MiB");
+	assert_non_null(t);
+	*strchrnul(t, '\n') = '\0';
+	assert_true(strstr(t, "PASS") || strstr(t, "MISS"));
+	free(out);
+
+	doc = slurp(json);
+	unlink(json);
+	assert_non_null(strstr(doc, "\"mode\": \"tty\", \"matrix\": \"seed\""));
+	assert_non_null(
+		strstr(doc, "\"mode\": \"ptypair\", \"matrix\": \"extended\""));
+	v = strstr(doc, "\"name\": \"tty_vs_ptypair\"");
+	assert_non_null(v);
+	v = strstr(v, "\"value\": ");
+	assert_non_null(v);
+	assert_true(strncmp(v + 9, "null", 4) != 0);
+	assert_non_null(strstr(doc, "\"ok\": true\n}"));
+	free(doc);
+}
+
+/* A wrong count fails the run (exit 1) and names the row; a path that is
+ * not there or not a terminal fails before anything runs; a bad speed is
+ * a usage error. */
+static void test_cli_tty_errors(void **state)
+{
+	char path[64], err[160];
+	const char *liar[] = { "--tty",	   path,   "--quick",
+			       "--matrix", "seed", NULL };
+	const char *missing[] = { "--tty", "/nonexistent/ttyRPMSG0", NULL };
+	const char *notty[] = { "--tty", "/dev/null", NULL };
+	const char *baud[] = { "--tty", "/dev/null", "--tty-baud", "1234",
+			       NULL };
+	const char *nopath[] = { "--mode", "tty", NULL };
+	char *out;
+	pid_t child;
+
+	(void)state;
+	child = amp_bench_pty_serve(serve_liar, path, sizeof(path), err,
+				    sizeof(err));
+	if (child < 0)
+		fail_msg("%s", err);
+	assert_int_equal(ampkit(&out, liar), 1);
+	amp_bench_pty_stop(child);
+	assert_non_null(strstr(out, "11 test(s) FAILED"));
+	assert_non_null(strstr(out, "tty seed 512x1 (buf 0): rep 0: ack "
+				    "says 513 bytes, sent 512"));
+	free(out);
+
+	assert_int_equal(ampkit(&out, missing), 1);
+	assert_string_equal(out, "ampkit bench: --tty /nonexistent/ttyRPMSG0: "
+				 "No such file or directory\n");
+	free(out);
+	assert_int_equal(ampkit(&out, notty), 1);
+	assert_string_equal(out,
+			    "ampkit bench: --tty /dev/null: not a terminal\n");
+	free(out);
+	assert_int_equal(ampkit(&out, baud), 2);
+	assert_non_null(strstr(out, "--tty-baud: '1234' is not a termios"));
+	free(out);
+	assert_int_equal(ampkit(&out, nopath), 2);
+	assert_non_null(strstr(out, "--mode tty"));
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +420,8 @@ int main(void)
 		cmocka_unit_test(test_tty_peer_gone),
 		cmocka_unit_test(test_tty_open_errors),
 		cmocka_unit_test(test_ptypair),
+		cmocka_unit_test(test_cli_tty_ok),
+		cmocka_unit_test(test_cli_tty_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
