@@ -348,10 +348,10 @@ static int cmd_bench(int argc, char **argv)
 			extra |= AMP_BENCH_MODE_SEEDCMP;
 			break;
 		case O_BAUD:
-			if (parse_u32(optarg, 300, 10000000, &o.log_baud) < 0)
+			if (parse_u32(optarg, 110, 10000000, &o.log_baud) < 0)
 				return usage_error("bench",
 						   "--baud: '%s' is not a "
-						   "baud from 300 to 10000000",
+						   "baud from 110 to 10000000",
 						   optarg);
 			break;
 		case 'h':
