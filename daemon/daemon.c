@@ -40,6 +40,7 @@
 #include <ampkit/rproc.h>
 
 #include "daemon.h"
+#include "ttyport.h"
 
 #define MAX_FIELDS 8
 #define CONN_MAX 64
@@ -94,9 +95,11 @@ struct chan {
 	bool dead;
 	char path[108];
 	struct client *clients;
+	struct amp_ttyport *tty; /* a tty channel's pty bridge */
+	char tty_name[24];	 /* "ttyRPMSG<n>" */
 };
 
-enum pobj_kind { P_EFD, P_LISTEN, P_CLIENT };
+enum pobj_kind { P_EFD, P_LISTEN, P_CLIENT, P_TTY };
 
 struct rproc_ctx {
 	struct rproc_ctx *next;
@@ -155,12 +158,12 @@ static void dlog(struct daemon *d, const char *who, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* One write() per line: lines from several threads never interleave. */
-static void dlog(struct daemon *d, const char *who, const char *fmt, ...)
+static void vdlog(struct daemon *d, const char *who, const char *fmt,
+		  va_list ap)
 {
 	char line[1024];
 	struct timespec ts;
 	struct tm tm;
-	va_list ap;
 	size_t n;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -169,10 +172,8 @@ static void dlog(struct daemon *d, const char *who, const char *fmt, ...)
 	n += (size_t)snprintf(line + n, sizeof(line) - n,
 			      ".%03ld %s: ", ts.tv_nsec / 1000000,
 			      who ? who : "ampkitd");
-	va_start(ap, fmt);
 	if (n < sizeof(line))
 		n += (size_t)vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-	va_end(ap);
 	if (n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
@@ -181,6 +182,15 @@ static void dlog(struct daemon *d, const char *who, const char *fmt, ...)
 	}
 	if (d->foreground && write(STDERR_FILENO, line, n) < 0) {
 	}
+}
+
+static void dlog(struct daemon *d, const char *who, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdlog(d, who, fmt, ap);
+	va_end(ap);
 }
 
 static uint64_t now_ns(void)
@@ -278,6 +288,12 @@ static void chan_kill(struct rproc_ctx *ctx, struct chan *ch)
 	if (ch->dead)
 		return;
 	ch->dead = true;
+	if (ch->tty) {
+		amp_ttyport_close(ch->tty);
+		ch->tty = NULL;
+		dlog(ctx->d, ctx->name, "%s down (hung up): %s", ch->tty_name,
+		     ch->path);
+	}
 	for (struct client *c = ch->clients; c; c = c->next)
 		client_kill(ctx, c);
 	if (ch->lfd >= 0) {
@@ -294,10 +310,22 @@ static void chans_kill_all(struct rproc_ctx *ctx)
 		chan_kill(ctx, ch);
 }
 
+/* By channel name (the first of that name), or a tty's "ttyRPMSG<n>". */
 static struct chan *chan_find(struct rproc_ctx *ctx, const char *name)
 {
 	for (struct chan *ch = ctx->chans; ch; ch = ch->next)
-		if (!ch->dead && !strcmp(ch->name, name))
+		if (!ch->dead && (!strcmp(ch->name, name) ||
+				  (ch->tty && !strcmp(ch->tty_name, name))))
+			return ch;
+	return NULL;
+}
+
+/* Several tty ports share one name: they are told apart by address. */
+static struct chan *chan_find_at(struct rproc_ctx *ctx, const char *name,
+				 uint32_t addr)
+{
+	for (struct chan *ch = ctx->chans; ch; ch = ch->next)
+		if (!ch->dead && !strcmp(ch->name, name) && ch->addr == addr)
 			return ch;
 	return NULL;
 }
@@ -351,11 +379,87 @@ static int chan_listen(struct rproc_ctx *ctx, struct chan *ch)
 	return 0;
 }
 
+static void tty_log(void *priv, const char *fmt, ...)
+{
+	struct rproc_ctx *ctx = priv;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdlog(ctx->d, ctx->name, fmt, ap);
+	va_end(ap);
+}
+
+/* The lowest index no live port holds: ports come up in announcement
+ * order, so after a recovery each gets its old name back. */
+static int tty_index(struct rproc_ctx *ctx)
+{
+	for (int n = 0;; n++) {
+		struct chan *ch;
+
+		for (ch = ctx->chans; ch; ch = ch->next)
+			if (!ch->dead && ch->tty &&
+			    amp_ttyport_index(ch->tty) == n)
+				break;
+		if (!ch)
+			return n;
+	}
+}
+
+static void tty_up(struct rproc_ctx *ctx, const char *name, uint32_t addr)
+{
+	struct amp_rpmsg_dev *dev = amp_rproc_rpmsg(ctx->rp);
+	struct chan *ch;
+	char why[300];
+	int n;
+
+	if (chan_find_at(ctx, name, addr))
+		return; /* announced twice */
+	if (!dev)
+		return;
+	if (mkdir(ctx->dir, 0700) < 0 && errno != EEXIST) {
+		dlog(ctx->d, ctx->name, "%s at 0x%x: %s: %s", name, addr,
+		     ctx->dir, strerror(errno));
+		return;
+	}
+	ch = calloc(1, sizeof(*ch));
+	if (!ch) {
+		dlog(ctx->d, ctx->name, "channel %s: out of memory", name);
+		return;
+	}
+	n = tty_index(ctx);
+	ch->ctx = ctx;
+	ch->lfd = -1;
+	ch->addr = addr;
+	snprintf(ch->name, sizeof(ch->name), "%s", name);
+	snprintf(ch->tty_name, sizeof(ch->tty_name), "ttyRPMSG%d", n);
+	ch->tty = amp_ttyport_open(dev, name, addr, ctx->dir, n, tty_log, ctx,
+				   why, sizeof(why));
+	if (!ch->tty) {
+		dlog(ctx->d, ctx->name, "%s at 0x%x: no tty: %s", name, addr,
+		     why);
+		free(ch);
+		return;
+	}
+	snprintf(ch->path, sizeof(ch->path), "%s", amp_ttyport_link(ch->tty));
+	ch->next = ctx->chans;
+	ctx->chans = ch;
+	ctx->dirty = true;
+	dlog(ctx->d, ctx->name, "%s up: channel %s at 0x%x: %s -> %s",
+	     ch->tty_name, name, addr, ch->path, amp_ttyport_pts(ch->tty));
+	waiters_answer(ctx, name, 0, NULL);
+	waiters_answer(ctx, ch->tty_name, 0, NULL);
+}
+
 static void chan_up(struct rproc_ctx *ctx, const char *name, uint32_t addr)
 {
-	struct chan *ch = chan_find(ctx, name);
+	struct chan *ch;
 	int r;
 
+	if (amp_ttyport_is_tty(name)) {
+		tty_up(ctx, name, addr);
+		return;
+	}
+	ch = chan_find(ctx, name);
 	if (ch) { /* re-announced at a new address: start over */
 		if (ch->addr == addr)
 			return;
@@ -413,7 +517,10 @@ static void on_event(struct amp_rproc *rp, enum amp_rproc_event ev,
 			chan_up(ctx, detail, addr);
 		break;
 	case AMP_RPROC_EV_CHANNEL_DOWN:
-		ch = detail ? chan_find(ctx, detail) : NULL;
+		ch = !detail ? NULL
+		     : amp_ttyport_is_tty(detail)
+			     ? chan_find_at(ctx, detail, addr)
+			     : chan_find(ctx, detail);
 		if (ch) {
 			dlog(ctx->d, ctx->name, "channel %s withdrawn", detail);
 			chan_kill(ctx, ch);
@@ -582,6 +689,7 @@ static int reap_and_rebuild(struct rproc_ctx *ctx)
 			continue;
 		}
 		n += ch->lfd >= 0;
+		n += ch->tty != NULL;
 		cp = &ch->next;
 	}
 	if (n > ctx->cappfd) {
@@ -614,6 +722,12 @@ static int reap_and_rebuild(struct rproc_ctx *ctx)
 						       .events = POLLIN };
 			ctx->pobj[i] = c;
 			ctx->pkind[i++] = P_CLIENT;
+		}
+		if (ch->tty) {
+			ctx->pfd[i] = (struct pollfd){ .fd = amp_ttyport_fd(
+							       ch->tty) };
+			ctx->pobj[i] = ch;
+			ctx->pkind[i++] = P_TTY;
 		}
 	}
 	ctx->npfd = i;
@@ -689,8 +803,14 @@ static size_t list_channels(struct rproc_ctx *ctx, char *out, size_t cap)
 	for (struct chan *ch = ctx->chans; ch; ch = ch->next) {
 		if (ch->dead)
 			continue;
-		w = snprintf(out + n, cap - n, "%s 0x%x %u %s\n", ch->name,
-			     ch->addr, max, ch->lfd >= 0 ? ch->path : "-");
+		if (ch->tty)
+			w = snprintf(out + n, cap - n, "%s 0x%x %u %s %s\n",
+				     ch->name, ch->addr, max, ch->path,
+				     amp_ttyport_pts(ch->tty));
+		else
+			w = snprintf(out + n, cap - n, "%s 0x%x %u %s\n",
+				     ch->name, ch->addr, max,
+				     ch->lfd >= 0 ? ch->path : "-");
 		if (w < 0 || (size_t)w >= cap - n)
 			break;
 		n += (size_t)w;
@@ -902,10 +1022,23 @@ static void expire_waiters(struct rproc_ctx *ctx, uint64_t *next_ns)
 	}
 }
 
+/* Move what the last turn made movable on every tty; ask the rproc to
+ * wake on a free tx buffer while a port waits for one. */
+static void ttys_pump(struct rproc_ctx *ctx)
+{
+	bool starved = false;
+
+	for (struct chan *ch = ctx->chans; ch; ch = ch->next)
+		if (ch->tty && amp_ttyport_pump(ch->tty))
+			starved = true;
+	amp_rproc_wake_on_tx(ctx->rp, starved);
+}
+
 static void *rproc_thread(void *arg)
 {
 	struct rproc_ctx *ctx = arg;
 	uint64_t timeout, busy_until = 0;
+	struct chan *ch;
 	bool active;
 	int i, r;
 
@@ -916,8 +1049,12 @@ static void *rproc_thread(void *arg)
 		}
 		timeout = IDLE_TURN_NS;
 		expire_waiters(ctx, &timeout);
-		for (i = 0; i < ctx->npfd; i++)
+		for (i = 0; i < ctx->npfd; i++) {
 			ctx->pfd[i].revents = 0;
+			if (ctx->pkind[i] == P_TTY)
+				ctx->pfd[i].events = amp_ttyport_events(
+					((struct chan *)ctx->pobj[i])->tty);
+		}
 		if (amp_rproc_state(ctx->rp) == AMP_RPROC_OFFLINE) {
 			r = poll(ctx->pfd, (nfds_t)ctx->npfd,
 				 (int)(timeout / 1000000) + 1);
@@ -955,8 +1092,15 @@ static void *rproc_thread(void *arg)
 				if (!((struct client *)ctx->pobj[i])->dead)
 					client_input(ctx, ctx->pobj[i]);
 				break;
+			case P_TTY:
+				ch = ctx->pobj[i];
+				if (ch->tty)
+					amp_ttyport_io(ch->tty,
+						       ctx->pfd[i].revents);
+				break;
 			}
 		}
+		ttys_pump(ctx);
 		if (active)
 			busy_until = now_ns() + ctx->d->spin_ns;
 	}

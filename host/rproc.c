@@ -858,6 +858,20 @@ static bool spin_for_rx(struct amp_rproc *rp, uint64_t until)
 	return true;
 }
 
+void amp_rproc_wake_on_tx(struct amp_rproc *rp, bool on)
+{
+	rp->wake_on_tx = on;
+}
+
+/* The caller waits for a tx buffer and one is free (the host reclaims
+ * used ones on its next send; never-used ones count too). */
+static bool tx_free(struct amp_rproc *rp)
+{
+	return rp->wake_on_tx &&
+	       (amp_vq_pending(&rp->rpmsg.svq) || rp->rpmsg.nspare ||
+		rp->rpmsg.next_tx < rp->rpmsg.buf_count);
+}
+
 int amp_rproc_run(struct amp_rproc *rp, struct pollfd *fds, int nfds,
 		  uint64_t timeout_ns)
 {
@@ -901,7 +915,7 @@ int amp_rproc_run(struct amp_rproc *rp, struct pollfd *fds, int nfds,
 			changed = true;
 			continue;
 		}
-		if (delivered || changed || now >= deadline) {
+		if (delivered || changed || now >= deadline || tx_free(rp)) {
 			if (!polled)
 				poll_now(fds, nfds);
 			return delivered;
@@ -911,7 +925,7 @@ int amp_rproc_run(struct amp_rproc *rp, struct pollfd *fds, int nfds,
 			until = rp->beat_moved + rp->heartbeat_ns;
 		if (spin_for_rx(rp, until))
 			continue;
-		if (amp_rpmsg_arm(&rp->rpmsg, false)) {
+		if (amp_rpmsg_arm(&rp->rpmsg, rp->wake_on_tx)) {
 			amp_rpmsg_disarm(&rp->rpmsg);
 			continue;
 		}

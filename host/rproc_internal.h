@@ -118,6 +118,7 @@ struct amp_rproc {
 	uint32_t spin_ns;
 
 	struct amp_rpmsg_dev rpmsg;
+	bool wake_on_tx; /* run() also returns when a tx buffer is free */
 	amp_rpmsg_ns_cb user_ns_cb;
 	struct amp_rproc_channel *channels;
 

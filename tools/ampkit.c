@@ -495,7 +495,9 @@ static const char channels_usage[] =
 	"\n"
 	"Lists the channels the firmware announced: name, address, and the\n"
 	"socket that carries it (one write = one message, one read = one\n"
-	"message; see docs/daemon.md).\n";
+	"message; see docs/daemon.md).  A tty channel (rpmsg-tty) shows its\n"
+	"stable path <run-dir>/<rproc>/ttyRPMSG<n> and the pseudo-terminal\n"
+	"it points to (see docs/tty.md).\n";
 
 static const char daemon_usage[] =
 	"usage: ampkit daemon [--foreground] [--run-dir DIR]\n"
@@ -886,7 +888,7 @@ static int cmd_channels(int argc, char **argv)
 	struct ctl c = { .cmd = "channels", .usage = channels_usage };
 	const char *f[2] = { "channels", NULL };
 	char *resp, *line, *save = NULL;
-	char name[33], path[109];
+	char name[33], path[109], pts[64];
 	unsigned addr, max;
 	int r = ctl_parse(&c, argc, argv, 0, true, false);
 
@@ -901,9 +903,16 @@ static int cmd_channels(int argc, char **argv)
 	r = ctl_request(&c, f, 2, false, resp, AMP_CLIENT_RESP_MAX);
 	for (line = r ? NULL : strtok_r(resp, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
-		if (sscanf(line, "%32s %x %u %108s", name, &addr, &max, path) ==
-		    4)
+		switch (sscanf(line, "%32s %x %u %108s %63s", name, &addr, &max,
+			       path, pts)) {
+		case 4:
 			printf("%-32s 0x%-6x %s\n", name, addr, path);
+			break;
+		case 5: /* a tty: its stable name and the pty behind it */
+			printf("%-32s 0x%-6x %s -> %s\n", name, addr, path,
+			       pts);
+			break;
+		}
 	free(resp);
 	return r;
 }

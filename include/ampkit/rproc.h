@@ -128,4 +128,9 @@ struct pollfd;
 int amp_rproc_run(struct amp_rproc *rp, struct pollfd *fds, int nfds,
 		  uint64_t timeout_ns);
 
+/* While on, amp_rproc_run() also returns (0) as soon as a tx buffer is
+ * free: for a loop that sends with AMP_DEADLINE_NOW and kept what did
+ * not fit, instead of blocking in a send. */
+void amp_rproc_wake_on_tx(struct amp_rproc *rp, bool on);
+
 #endif

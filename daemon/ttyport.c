@@ -1,0 +1,366 @@
+/*
+ * ttyport.c - the daemon's pseudo-terminal bridge for one rpmsg tty
+ * channel: pty master <-> host-side vuart, with flow control both ways
+ * and without ever blocking the coprocessor's thread.
+ *
+ * Client to firmware: the master is read only while the firmware has
+ * granted credit, and never more than that credit, so a client writing
+ * faster than the firmware drains fills the pty and its write() blocks.
+ * Firmware to client: the vuart runs with a manual window of OUT_CAP
+ * bytes, exactly the out ring's size; bytes are granted back only once
+ * they went into the master, so a client that does not read makes the
+ * firmware's writes wait for credit instead of losing bytes.
+ *
+ * The port keeps one slave fd open itself: without it the master reads
+ * EIO and polls POLLHUP whenever no client has the tty open, and the
+ * termios a client set would be reset by its last close.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <ampkit/vuart.h>
+
+#include "ttyport.h"
+
+/* The window granted to the firmware, and the ring holding what it sent
+ * until the pty takes it.  64 KiB: several times what a pty buffers, so
+ * the firmware rarely waits on a reading client. */
+#define OUT_CAP (64u * 1024)
+/* Bytes read from the master, not yet accepted by the vuart. */
+#define IN_CAP (64u * 1024)
+
+struct amp_ttyport {
+	struct amp_vuart vu;
+	bool vu_open;
+	bool starved; /* has credit, waits for a tx buffer */
+	bool write_err_logged;
+	int master, slave;
+	int n;
+	uint32_t addr;
+	char name[AMP_RPMSG_NAME_SIZE];
+	char tag[48]; /* "ttyRPMSG0", for log lines */
+	char link[PATH_MAX];
+	char pts[64];
+	amp_ttyport_log_fn log;
+	void *log_priv;
+	uint8_t *in;
+	uint32_t in_len;
+	uint8_t *out;
+	uint32_t out_head, out_len;
+	uint32_t unwanted; /* dropped in rx, still to be granted back */
+	uint64_t lost;	   /* bytes a peer without credits overran us by */
+	uint32_t seen_overrun, seen_bad_ctl;
+};
+
+bool amp_ttyport_is_tty(const char *channel)
+{
+	return !strcmp(channel, AMP_VUART_NAME) ||
+	       !strcmp(channel, AMP_VUART_NAME_ST);
+}
+
+/* The firmware's bytes, into the out ring.  With credits the vuart never
+ * delivers more than the window the ring matches; a peer without them
+ * (upstream Linux framing) cannot be held back, so an overflow is
+ * dropped and reported rather than grown without bound. */
+static void rx_cb(struct amp_vuart *vu, const void *data, uint32_t len)
+{
+	struct amp_ttyport *t = vu->priv;
+	uint32_t space = OUT_CAP - t->out_len, tail, first;
+
+	if (len > space) {
+		if (!t->lost)
+			t->log(t->log_priv,
+			       "%s: the firmware sent %u bytes with only %u "
+			       "free in the tty buffer: excess dropped",
+			       t->tag, len, space);
+		t->lost += len - space;
+		t->unwanted += len - space;
+		len = space;
+	}
+	tail = (t->out_head + t->out_len) % OUT_CAP;
+	first = len < OUT_CAP - tail ? len : OUT_CAP - tail;
+	memcpy(t->out + tail, data, first);
+	memcpy(t->out, (const uint8_t *)data + first, len - first);
+	t->out_len += len;
+}
+
+/* Out ring into the master, as much as the pty takes now; what went in
+ * is granted back to the firmware. */
+static void flush_out(struct amp_ttyport *t)
+{
+	uint32_t done = t->unwanted, chunk;
+	ssize_t w;
+
+	t->unwanted = 0;
+	while (t->out_len) {
+		chunk = OUT_CAP - t->out_head;
+		if (chunk > t->out_len)
+			chunk = t->out_len;
+		w = write(t->master, t->out + t->out_head, chunk);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			/* Not a full pty: something is wrong with it.  Do
+			 * not stall the firmware on it. */
+			if (!t->write_err_logged)
+				t->log(t->log_priv,
+				       "%s: pty write: %s; dropping output",
+				       t->tag, strerror(errno));
+			t->write_err_logged = true;
+			w = (ssize_t)chunk;
+		} else if (w <= 0) {
+			break;
+		}
+		t->out_head = (t->out_head + (uint32_t)w) % OUT_CAP;
+		t->out_len -= (uint32_t)w;
+		done += (uint32_t)w;
+	}
+	if (!t->out_len)
+		t->out_head = 0;
+	if (done)
+		amp_vuart_consumed(&t->vu, done);
+}
+
+/* Staged client bytes to the firmware, as far as credit and buffers go
+ * without waiting. */
+static void send_in(struct amp_ttyport *t)
+{
+	int r;
+
+	t->starved = false;
+	if (!t->in_len)
+		return;
+	r = amp_vuart_write(&t->vu, t->in, t->in_len, AMP_DEADLINE_NOW);
+	if (r > 0) {
+		t->in_len -= (uint32_t)r;
+		memmove(t->in, t->in + r, t->in_len);
+	} else if (r < 0 && r != -AMP_EAGAIN) {
+		/* The peer is gone or never told us where it is: the
+		 * channel is going down; nothing will carry these. */
+		t->log(t->log_priv, "%s: vuart write: %s; %u bytes dropped",
+		       t->tag, strerror(-r), t->in_len);
+		t->in_len = 0;
+		return;
+	}
+	/* Bytes left although credit remains: every tx buffer is in
+	 * flight. */
+	t->starved = t->in_len && amp_vuart_write_room(&t->vu) > 0;
+}
+
+static uint32_t read_budget(const struct amp_ttyport *t)
+{
+	uint32_t room = amp_vuart_write_room(&t->vu);
+
+	if (room <= t->in_len)
+		return 0;
+	room -= t->in_len;
+	return room < IN_CAP - t->in_len ? room : IN_CAP - t->in_len;
+}
+
+static void read_in(struct amp_ttyport *t)
+{
+	uint32_t want;
+	ssize_t r;
+
+	while ((want = read_budget(t))) {
+		r = read(t->master, t->in + t->in_len, want);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		t->in_len += (uint32_t)r;
+		send_in(t);
+		if (t->starved)
+			break;
+	}
+}
+
+/* Protocol errors the vuart counted since the last look. */
+static void check_stats(struct amp_ttyport *t)
+{
+	const struct amp_vuart_stats *s = &t->vu.stats;
+
+	if (s->overrun != t->seen_overrun) {
+		t->log(t->log_priv,
+		       "%s: vuart protocol error: the firmware sent beyond "
+		       "the window granted to it, data dropped (%u times)",
+		       t->tag, s->overrun);
+		t->seen_overrun = s->overrun;
+	}
+	if (s->bad_ctl != t->seen_bad_ctl) {
+		t->log(t->log_priv,
+		       "%s: vuart protocol error: malformed or impossible "
+		       "credit message from the firmware, ignored (%u times)",
+		       t->tag, s->bad_ctl);
+		t->seen_bad_ctl = s->bad_ctl;
+	}
+}
+
+static int make_pty(struct amp_ttyport *t, char *why, size_t len)
+{
+	struct termios tio;
+
+	t->master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (t->master < 0 || grantpt(t->master) < 0 ||
+	    unlockpt(t->master) < 0 ||
+	    ptsname_r(t->master, t->pts, sizeof(t->pts))) {
+		snprintf(why, len, "pty: %s", strerror(errno));
+		return -1;
+	}
+	t->slave = open(t->pts, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (t->slave < 0) {
+		snprintf(why, len, "%s: %s", t->pts, strerror(errno));
+		return -1;
+	}
+	/* Raw, as a serial port for binary data is: no echo, no line
+	 * editing, no CR/LF translation, no XON/XOFF eating bytes. */
+	if (tcgetattr(t->slave, &tio) < 0) {
+		snprintf(why, len, "%s: tcgetattr: %s", t->pts,
+			 strerror(errno));
+		return -1;
+	}
+	cfmakeraw(&tio);
+	cfsetspeed(&tio, B115200);
+	if (tcsetattr(t->slave, TCSANOW, &tio) < 0) {
+		snprintf(why, len, "%s: tcsetattr: %s", t->pts,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Symlink under a temporary name and rename: the stable path switches
+ * atomically from a stale target to the new pty. */
+static int make_link(struct amp_ttyport *t, const char *dir, char *why,
+		     size_t len)
+{
+	char tmp[PATH_MAX];
+
+	if (snprintf(t->link, sizeof(t->link), "%s/ttyRPMSG%d", dir, t->n) >=
+		    (int)sizeof(t->link) ||
+	    snprintf(tmp, sizeof(tmp), "%s/.ttyRPMSG%d.new", dir, t->n) >=
+		    (int)sizeof(tmp)) {
+		snprintf(why, len, "%s: path too long", dir);
+		t->link[0] = '\0';
+		return -1;
+	}
+	unlink(tmp);
+	if (symlink(t->pts, tmp) < 0 || rename(tmp, t->link) < 0) {
+		snprintf(why, len, "%s: %s", t->link, strerror(errno));
+		unlink(tmp);
+		t->link[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+struct amp_ttyport *amp_ttyport_open(struct amp_rpmsg_dev *dev,
+				     const char *name, uint32_t addr,
+				     const char *dir, int n,
+				     amp_ttyport_log_fn log, void *log_priv,
+				     char *why, size_t len)
+{
+	struct amp_ttyport *t = calloc(1, sizeof(*t));
+	int r;
+
+	if (t)
+		t->master = t->slave = -1;
+	if (!t || !(t->in = malloc(IN_CAP)) || !(t->out = malloc(OUT_CAP))) {
+		snprintf(why, len, "out of memory");
+		goto fail;
+	}
+	t->n = n;
+	t->addr = addr;
+	t->log = log;
+	t->log_priv = log_priv;
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	snprintf(t->tag, sizeof(t->tag), "ttyRPMSG%d", n);
+	if (make_pty(t, why, len) < 0 || make_link(t, dir, why, len) < 0)
+		goto fail;
+	/* Last: from here the firmware may send, and the pty is ready. */
+	r = amp_vuart_open(&t->vu, dev, name, AMP_RPMSG_ADDR_ANY, addr, OUT_CAP,
+			   rx_cb, t);
+	if (r < 0) {
+		snprintf(why, len, "vuart: %s", strerror(-r));
+		goto fail;
+	}
+	t->vu_open = true;
+	return t;
+fail:
+	amp_ttyport_close(t);
+	return NULL;
+}
+
+void amp_ttyport_close(struct amp_ttyport *t)
+{
+	if (!t)
+		return;
+	if (t->vu_open)
+		amp_vuart_close(&t->vu);
+	if (t->link[0])
+		unlink(t->link);
+	/* The master first: its close hangs the slave up, so an attached
+	 * client sees the hangup even before our own slave fd goes. */
+	if (t->master >= 0)
+		close(t->master);
+	if (t->slave >= 0)
+		close(t->slave);
+	free(t->in);
+	free(t->out);
+	free(t);
+}
+
+int amp_ttyport_fd(const struct amp_ttyport *t)
+{
+	return t->master;
+}
+
+short amp_ttyport_events(const struct amp_ttyport *t)
+{
+	short ev = 0;
+
+	if (read_budget(t))
+		ev |= POLLIN;
+	if (t->out_len)
+		ev |= POLLOUT;
+	return ev;
+}
+
+void amp_ttyport_io(struct amp_ttyport *t, short revents)
+{
+	if (revents & POLLOUT)
+		flush_out(t);
+	if (revents & POLLIN)
+		read_in(t);
+}
+
+bool amp_ttyport_pump(struct amp_ttyport *t)
+{
+	if (t->out_len || t->unwanted)
+		flush_out(t);
+	send_in(t);
+	check_stats(t);
+	return t->starved;
+}
+
+int amp_ttyport_index(const struct amp_ttyport *t)
+{
+	return t->n;
+}
+
+const char *amp_ttyport_link(const struct amp_ttyport *t)
+{
+	return t->link;
+}
+
+const char *amp_ttyport_pts(const struct amp_ttyport *t)
+{
+	return t->pts;
+}
