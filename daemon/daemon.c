@@ -289,8 +289,7 @@ static void chan_kill(struct rproc_ctx *ctx, struct chan *ch)
 		return;
 	ch->dead = true;
 	if (ch->tty) {
-		amp_ttyport_close(ch->tty);
-		ch->tty = NULL;
+		amp_ttyport_hangup(ch->tty);
 		dlog(ctx->d, ctx->name, "%s down (hung up): %s", ch->tty_name,
 		     ch->path);
 	}
@@ -685,11 +684,12 @@ static int reap_and_rebuild(struct rproc_ctx *ctx)
 		}
 		if (ch->dead && !ch->clients) {
 			*cp = ch->next;
+			amp_ttyport_free(ch->tty);
 			free(ch);
 			continue;
 		}
 		n += ch->lfd >= 0;
-		n += ch->tty != NULL;
+		n += ch->tty && !ch->dead;
 		cp = &ch->next;
 	}
 	if (n > ctx->cappfd) {
@@ -723,7 +723,7 @@ static int reap_and_rebuild(struct rproc_ctx *ctx)
 			ctx->pobj[i] = c;
 			ctx->pkind[i++] = P_CLIENT;
 		}
-		if (ch->tty) {
+		if (ch->tty && !ch->dead) {
 			ctx->pfd[i] = (struct pollfd){ .fd = amp_ttyport_fd(
 							       ch->tty) };
 			ctx->pobj[i] = ch;

@@ -39,6 +39,7 @@
 struct amp_ttyport {
 	struct amp_vuart vu;
 	bool vu_open;
+	bool down;    /* hung up; memory kept until amp_ttyport_free */
 	bool starved; /* has credit, waits for a tx buffer */
 	bool write_err_logged;
 	int master, slave;
@@ -124,20 +125,28 @@ static void flush_out(struct amp_ttyport *t)
 	}
 	if (!t->out_len)
 		t->out_head = 0;
-	if (done)
-		amp_vuart_consumed(&t->vu, done);
+	if (done && amp_vuart_consumed(&t->vu, done) < 0)
+		t->log(t->log_priv,
+		       "%s: %u bytes consumed but not held (a bug)", t->tag,
+		       done);
 }
 
 /* Staged client bytes to the firmware, as far as credit and buffers go
  * without waiting. */
 static void send_in(struct amp_ttyport *t)
 {
+	uint32_t room = amp_vuart_write_room(&t->vu);
 	int r;
 
 	t->starved = false;
-	if (!t->in_len)
+	if (!t->in_len || !room)
 		return;
-	r = amp_vuart_write(&t->vu, t->in, t->in_len, AMP_DEADLINE_NOW);
+	/* Within the credit we have, so the write never looks for more
+	 * (that would deliver messages from inside this call). */
+	r = amp_vuart_write(&t->vu, t->in, t->in_len < room ? t->in_len : room,
+			    AMP_DEADLINE_NOW);
+	if (t->down)
+		return; /* a message delivered meanwhile ended the port */
 	if (r > 0) {
 		t->in_len -= (uint32_t)r;
 		memmove(t->in, t->in + r, t->in_len);
@@ -169,7 +178,7 @@ static void read_in(struct amp_ttyport *t)
 	uint32_t want;
 	ssize_t r;
 
-	while ((want = read_budget(t))) {
+	while (!t->down && (want = read_budget(t))) {
 		r = read(t->master, t->in + t->in_len, want);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -177,8 +186,8 @@ static void read_in(struct amp_ttyport *t)
 			break;
 		t->in_len += (uint32_t)r;
 		send_in(t);
-		if (t->starved)
-			break;
+		if (t->starved || t->in_len)
+			break; /* the rest waits for credit or a buffer */
 	}
 }
 
@@ -294,16 +303,19 @@ struct amp_ttyport *amp_ttyport_open(struct amp_rpmsg_dev *dev,
 	t->vu_open = true;
 	return t;
 fail:
-	amp_ttyport_close(t);
+	amp_ttyport_hangup(t);
+	amp_ttyport_free(t);
 	return NULL;
 }
 
-void amp_ttyport_close(struct amp_ttyport *t)
+void amp_ttyport_hangup(struct amp_ttyport *t)
 {
-	if (!t)
+	if (!t || t->down)
 		return;
+	t->down = true;
 	if (t->vu_open)
 		amp_vuart_close(&t->vu);
+	t->vu_open = false;
 	if (t->link[0])
 		unlink(t->link);
 	/* The master first: its close hangs the slave up, so an attached
@@ -312,6 +324,14 @@ void amp_ttyport_close(struct amp_ttyport *t)
 		close(t->master);
 	if (t->slave >= 0)
 		close(t->slave);
+	t->master = t->slave = -1;
+}
+
+void amp_ttyport_free(struct amp_ttyport *t)
+{
+	if (!t)
+		return;
+	amp_ttyport_hangup(t);
 	free(t->in);
 	free(t->out);
 	free(t);
@@ -326,6 +346,8 @@ short amp_ttyport_events(const struct amp_ttyport *t)
 {
 	short ev = 0;
 
+	if (t->down)
+		return 0;
 	if (read_budget(t))
 		ev |= POLLIN;
 	if (t->out_len)
@@ -335,17 +357,20 @@ short amp_ttyport_events(const struct amp_ttyport *t)
 
 void amp_ttyport_io(struct amp_ttyport *t, short revents)
 {
-	if (revents & POLLOUT)
+	if (!t->down && (revents & POLLOUT))
 		flush_out(t);
-	if (revents & POLLIN)
+	if (!t->down && (revents & POLLIN))
 		read_in(t);
 }
 
 bool amp_ttyport_pump(struct amp_ttyport *t)
 {
-	if (t->out_len || t->unwanted)
+	if (!t->down && (t->out_len || t->unwanted))
 		flush_out(t);
-	send_in(t);
+	if (!t->down)
+		send_in(t);
+	if (t->down)
+		return false;
 	check_stats(t);
 	return t->starved;
 }

@@ -36,10 +36,14 @@ struct amp_ttyport *amp_ttyport_open(struct amp_rpmsg_dev *dev,
 				     char *why, size_t len);
 
 /* Hang up (an attached client's read() returns 0, its write() EIO, poll
- * POLLHUP, as a serial port that lost carrier), remove the symlink,
- * close the vuart, free.  Call it while the rpmsg device is still the
- * one the port was opened on (before a recovery re-creates it). */
-void amp_ttyport_close(struct amp_ttyport *t);
+ * POLLHUP, as a serial port that lost carrier), remove the symlink and
+ * close the vuart.  Call it while the rpmsg device is still the one the
+ * port was opened on (before a recovery re-creates it).  It may run from
+ * inside a message the port's own calls delivered (a channel withdrawn),
+ * so the memory stays, and every call below does nothing, until
+ * amp_ttyport_free(), which hangs up first if need be. */
+void amp_ttyport_hangup(struct amp_ttyport *t);
+void amp_ttyport_free(struct amp_ttyport *t);
 
 /* The pty master to poll, and the events the port waits for now. */
 int amp_ttyport_fd(const struct amp_ttyport *t);
