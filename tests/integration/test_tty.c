@@ -453,8 +453,8 @@ struct pingpong {
 	pthread_t th;
 	int fd;
 	atomic_bool stop;
-	uint64_t bytes;
-	bool broken;
+	atomic_uint_fast64_t bytes;
+	atomic_bool broken;
 };
 
 /* Write 4 KiB, read it back, check it, until told to stop. */
@@ -468,15 +468,15 @@ static void *pingpong_main(void *arg)
 		gen_fill(&gw, buf, sizeof(buf));
 		if (!write_full(pp->fd, buf, sizeof(buf)) ||
 		    read_full(pp->fd, buf, sizeof(buf)) != sizeof(buf)) {
-			pp->broken = true;
+			atomic_store(&pp->broken, true);
 			break;
 		}
 		gen_fill(&gr, want, sizeof(want));
 		if (memcmp(buf, want, sizeof(buf))) {
-			pp->broken = true;
+			atomic_store(&pp->broken, true);
 			break;
 		}
-		pp->bytes += sizeof(buf);
+		atomic_fetch_add(&pp->bytes, sizeof(buf));
 	}
 	return NULL;
 }
@@ -491,7 +491,11 @@ static void test_open_close_1000(void **state)
 	start("remoteproc0");
 	pp.fd = tty_open("remoteproc0", 1);
 	assert_int_equal(pthread_create(&pp.th, NULL, pingpong_main, &pp), 0);
-	for (int i = 0; i < 1000; i++) {
+	/* 1000 opens at least, and on until the other port has carried
+	 * 1 MiB meanwhile. */
+	for (int i = 0; i < 1000 || (atomic_load(&pp.bytes) < MiB &&
+				     !atomic_load(&pp.broken));
+	     i++) {
 		fd = tty_open("remoteproc0", 0);
 		if (i % 100 == 0) {
 			assert_int_equal(tcgetattr(fd, &tio), 0);
@@ -501,11 +505,11 @@ static void test_open_close_1000(void **state)
 	}
 	atomic_store(&pp.stop, true);
 	pthread_join(pp.th, NULL);
-	assert_false(pp.broken);
+	assert_false(atomic_load(&pp.broken));
 	print_message("1000 opens of ttyRPMSG0 while %llu KiB echoed on "
 		      "ttyRPMSG1\n",
-		      (unsigned long long)(pp.bytes / 1024));
-	assert_true(pp.bytes > 0);
+		      (unsigned long long)(atomic_load(&pp.bytes) / 1024));
+	assert_true(atomic_load(&pp.bytes) >= MiB);
 	/* Neither port lost anything or got stuck. */
 	fd = tty_open("remoteproc0", 0);
 	assert_int_equal(seed_test(fd, MiB), MiB);
