@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ampkit/vuart.h>
@@ -58,6 +59,7 @@ struct amp_ttyport {
 	uint32_t unwanted; /* dropped in rx, still to be granted back */
 	uint64_t lost;	   /* bytes a peer without credits overran us by */
 	uint32_t seen_overrun, seen_bad_ctl;
+	uint64_t logged_ns; /* last protocol error line */
 };
 
 bool amp_ttyport_is_tty(const char *channel)
@@ -191,22 +193,35 @@ static void read_in(struct amp_ttyport *t)
 	}
 }
 
-/* Protocol errors the vuart counted since the last look. */
+/* Protocol errors the vuart counted since the last look, at most one
+ * line of each kind a second: a peer that lies on every message must not
+ * fill the disk. */
 static void check_stats(struct amp_ttyport *t)
 {
 	const struct amp_vuart_stats *s = &t->vu.stats;
+	struct timespec ts;
+	uint64_t now;
 
+	if (s->overrun == t->seen_overrun && s->bad_ctl == t->seen_bad_ctl)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (t->logged_ns && now - t->logged_ns < 1000000000ull)
+		return;
+	t->logged_ns = now;
 	if (s->overrun != t->seen_overrun) {
 		t->log(t->log_priv,
 		       "%s: vuart protocol error: the firmware sent beyond "
-		       "the window granted to it, data dropped (%u times)",
+		       "the window granted to it, data dropped (%u times "
+		       "so far)",
 		       t->tag, s->overrun);
 		t->seen_overrun = s->overrun;
 	}
 	if (s->bad_ctl != t->seen_bad_ctl) {
 		t->log(t->log_priv,
 		       "%s: vuart protocol error: malformed or impossible "
-		       "credit message from the firmware, ignored (%u times)",
+		       "credit message from the firmware, ignored (%u times "
+		       "so far)",
 		       t->tag, s->bad_ctl);
 		t->seen_bad_ctl = s->bad_ctl;
 	}

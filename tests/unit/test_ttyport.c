@@ -1,0 +1,310 @@
+/*
+ * test_ttyport.c - the daemon's pty bridge (daemon/ttyport.c) against a
+ * remote that breaks the vuart protocol, driven deterministically: a
+ * host and a remote RPMsg device in one process (pair.h), the remote's
+ * side a plain endpoint the test writes raw messages with, and the pty
+ * read and written as a client would.
+ *
+ * Each bad input (data beyond the window granted, a malformed credit, an
+ * impossible credit) must be dropped, counted, and reported in one log
+ * line, while every good byte still arrives exactly once and in order.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "ampkit/vuart.h"
+#include "ttyport.h"
+#include "unit/pair.h"
+
+#define WINDOW (64u * 1024) /* the window ttyport grants (OUT_CAP) */
+
+static char dir[64];
+static char last_log[512];
+static int nlogs;
+
+static void log_fn(void *priv, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)priv;
+	va_start(ap, fmt);
+	vsnprintf(last_log, sizeof(last_log), fmt, ap);
+	va_end(ap);
+	nlogs++;
+}
+
+struct fixture {
+	struct pair p;
+	struct amp_rpmsg_ept rept; /* the remote's port, raw */
+	uint8_t rx[4096];	   /* what the remote received */
+	uint32_t rx_len;
+	uint32_t granted;  /* credit the host granted the remote */
+	uint32_t sent;	   /* stream bytes the remote sent */
+	uint32_t read_off; /* stream bytes the client read */
+	struct amp_ttyport *t;
+	int client; /* the pty, opened as a user would */
+};
+
+static void remote_rx(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
+		      uint32_t src)
+{
+	struct fixture *f = ept->priv;
+
+	if (ept->dest_addr == AMP_RPMSG_ADDR_ANY)
+		ept->dest_addr = src;
+	if (amp_rpmsg_rx_flags(ept->dev) & AMP_RPMSG_F_CTL) {
+		assert_int_equal(len, 8);
+		f->granted += amp_get_le32((uint8_t *)data + 4);
+		return;
+	}
+	assert_true(f->rx_len + len <= sizeof(f->rx));
+	memcpy(f->rx + f->rx_len, data, len);
+	f->rx_len += len;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char why[256];
+
+	assert_non_null(f);
+	snprintf(dir, sizeof(dir), "/tmp/ampkit-ttyport-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(pair_init(&f->p, 32, 512, AMP_RPMSG_FEATURES), 0);
+	assert_true(f->p.host.credits);
+	assert_int_equal(amp_rpmsg_create_ept(&f->rept, &f->p.remote,
+					      AMP_VUART_NAME,
+					      AMP_RPMSG_ADDR_ANY,
+					      AMP_RPMSG_ADDR_ANY, remote_rx, f),
+			 0);
+	f->t = amp_ttyport_open(&f->p.host, AMP_VUART_NAME, f->rept.addr, dir,
+				0, log_fn, NULL, why, sizeof(why));
+	if (!f->t)
+		fail_msg("amp_ttyport_open: %s", why);
+	/* The opening grant tells the remote where the host is. */
+	amp_rpmsg_poll(&f->p.remote);
+	assert_int_equal(f->granted, WINDOW);
+	f->client = open(amp_ttyport_pts(f->t), O_RDWR | O_NOCTTY | O_NONBLOCK);
+	assert_true(f->client >= 0);
+	nlogs = 0;
+	last_log[0] = '\0';
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	close(f->client);
+	amp_ttyport_free(f->t);
+	pair_free(&f->p);
+	free(f);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* One turn of the daemon's loop for this port. */
+static void turn(struct fixture *f)
+{
+	struct pollfd p = { .fd = amp_ttyport_fd(f->t),
+			    .events = amp_ttyport_events(f->t) };
+
+	amp_rpmsg_poll(&f->p.host);
+	if (p.events && poll(&p, 1, 0) > 0)
+		amp_ttyport_io(f->t, p.revents);
+	amp_ttyport_pump(f->t);
+	amp_rpmsg_poll(&f->p.remote);
+}
+
+/* The client reads what the pty has, checking each byte against the
+ * stream. */
+static void client_read(struct fixture *f)
+{
+	uint8_t in[8192];
+	ssize_t r;
+
+	while ((r = read(f->client, in, sizeof(in))) > 0) {
+		for (ssize_t i = 0; i < r; i++)
+			if (in[i] != (uint8_t)((f->read_off + i) * 7))
+				fail_msg("byte %u wrong",
+					 (unsigned)(f->read_off + i));
+		f->read_off += (uint32_t)r;
+	}
+}
+
+/* Remote to host: the stream up to offset `to`, as far as the host's
+ * credit allows (an honest peer), turning the host when buffers run out
+ * or credit is used up; the client reads along if `reading`. */
+static void remote_send(struct fixture *f, uint32_t to, bool reading)
+{
+	uint8_t buf[496];
+	uint32_t n, idle = 0;
+
+	while (f->sent < to && idle < 8) {
+		n = to - f->sent < 300 ? to - f->sent : 300;
+		if (n > f->granted - f->sent)
+			n = f->granted - f->sent;
+		for (uint32_t i = 0; i < n; i++)
+			buf[i] = (uint8_t)((f->sent + i) * 7);
+		if (n &&
+		    amp_rpmsg_send_deadline(&f->rept, AMP_RPMSG_ADDR_ANY, buf,
+					    n, AMP_DEADLINE_NOW) == 0) {
+			f->sent += n;
+			idle = 0;
+			continue;
+		}
+		turn(f);
+		if (reading)
+			client_read(f);
+		idle += !n;
+	}
+}
+
+/*
+ * The remote sends all the credit it has while the client does not read,
+ * then one more message: that one is beyond what was granted, dropped
+ * whole and reported; every granted byte reaches the client, in order.
+ */
+static void test_overrun_dropped_and_logged(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t extra[100];
+
+	/* Until the credit stops growing: the pty takes a few KiB (and
+	 * the host grants them back), the port's ring holds the rest. */
+	remote_send(f, 10 * WINDOW, false);
+	for (int i = 0; i < 8; i++)
+		turn(f);
+	assert_int_equal(f->sent, f->granted);
+	assert_true(f->sent >= WINDOW && f->sent < 2 * WINDOW);
+	assert_int_equal(nlogs, 0);
+
+	memset(extra, 0xEE, sizeof(extra));
+	assert_int_equal(amp_rpmsg_send_deadline(&f->rept, AMP_RPMSG_ADDR_ANY,
+						 extra, sizeof(extra),
+						 AMP_DEADLINE_NOW),
+			 0);
+	turn(f);
+	assert_int_equal(nlogs, 1);
+	assert_non_null(strstr(last_log, "ttyRPMSG0: vuart protocol error"));
+	assert_non_null(strstr(last_log, "beyond the window"));
+
+	/* The client reads everything granted, exactly once, and none of
+	 * the 0xEE bytes. */
+	for (int i = 0; i < 64 && f->read_off < f->sent; i++) {
+		turn(f);
+		client_read(f);
+	}
+	assert_int_equal(f->read_off, f->sent);
+	/* Reading freed the window: the stream goes on where it was. */
+	remote_send(f, f->sent + 200000, true);
+	for (int i = 0; i < 64 && f->read_off < f->sent; i++) {
+		turn(f);
+		client_read(f);
+	}
+	assert_int_equal(f->read_off, f->sent);
+	assert_true(f->sent >= 200000 + WINDOW);
+}
+
+/* Malformed and impossible credits change nothing and are reported; the
+ * client's bytes still go out within the real credit only. */
+static void test_bad_credits(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t m[8], short_m[3] = { 1, 0, 0 };
+	const char *hello = "hello, firmware";
+	uint32_t len = (uint32_t)strlen(hello);
+
+	turn(f);
+	assert_int_equal(amp_ttyport_events(f->t) & POLLIN, 0); /* no credit */
+	assert_int_equal(amp_rpmsg_send_flags(
+				 &f->rept, AMP_RPMSG_ADDR_ANY, AMP_RPMSG_F_CTL,
+				 short_m, sizeof(short_m), AMP_DEADLINE_NOW),
+			 0);
+	turn(f);
+	assert_int_equal(nlogs, 1);
+	assert_non_null(strstr(last_log, "malformed or impossible credit"));
+	/* A credit past the largest window there can be. */
+	amp_put_le32(m, AMP_VUART_CTL_CREDIT);
+	amp_put_le32(m + 4, 0xFFFFFFF0u);
+	assert_int_equal(amp_rpmsg_send_flags(&f->rept, AMP_RPMSG_ADDR_ANY,
+					      AMP_RPMSG_F_CTL, m, sizeof(m),
+					      AMP_DEADLINE_NOW),
+			 0);
+	turn(f);
+	assert_int_equal(amp_ttyport_events(f->t) & POLLIN, 0);
+
+	/* A real grant of 5 bytes: exactly 5 go, the rest waits. */
+	amp_put_le32(m + 4, 5);
+	assert_int_equal(amp_rpmsg_send_flags(&f->rept, AMP_RPMSG_ADDR_ANY,
+					      AMP_RPMSG_F_CTL, m, sizeof(m),
+					      AMP_DEADLINE_NOW),
+			 0);
+	assert_int_equal(write(f->client, hello, len), (ssize_t)len);
+	for (int i = 0; i < 8; i++)
+		turn(f);
+	assert_int_equal(f->rx_len, 5);
+	assert_memory_equal(f->rx, hello, 5);
+	amp_put_le32(m + 4, 1000);
+	assert_int_equal(amp_rpmsg_send_flags(&f->rept, AMP_RPMSG_ADDR_ANY,
+					      AMP_RPMSG_F_CTL, m, sizeof(m),
+					      AMP_DEADLINE_NOW),
+			 0);
+	for (int i = 0; i < 8; i++)
+		turn(f);
+	assert_int_equal(f->rx_len, len);
+	assert_memory_equal(f->rx, hello, len);
+	/* The second bad credit was reported too, a second later at most
+	 * (lines are limited to one a second). */
+	assert_true(nlogs >= 1);
+}
+
+/* Hangup: the client sees POLLHUP and EIO, the stable path goes. */
+static void test_hangup(void **state)
+{
+	struct fixture *f = *state;
+	struct pollfd p = { .fd = f->client, .events = POLLIN };
+	char path[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/ttyRPMSG0", dir);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	amp_ttyport_hangup(f->t);
+	assert_int_equal(poll(&p, 1, 1000), 1);
+	assert_true(p.revents & POLLHUP);
+	errno = 0;
+	assert_int_equal(write(f->client, "x", 1), -1);
+	assert_int_equal(errno, EIO);
+	assert_int_equal(lstat(path, &st), -1);
+	/* Everything is a no-op after it, until freed (in teardown). */
+	assert_int_equal(amp_ttyport_events(f->t), 0);
+	assert_false(amp_ttyport_pump(f->t));
+	amp_ttyport_hangup(f->t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_overrun_dropped_and_logged,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_credits, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hangup, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
