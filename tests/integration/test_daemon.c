@@ -32,52 +32,9 @@
 #include <ampkit/bench_proto.h>
 #include <ampkit/client.h>
 
-static char run_dir[64];
+#include "cli_run.h"
+
 static char fw[512];
-static char out[8192], errout[8192];
-
-/* Run `ampkit args...`; stdout and stderr land in out/errout. */
-static int ampkit(const char *a0, ...)
-{
-	char *argv[16], of[128], ef[128];
-	va_list ap;
-	int n = 0, st, fd;
-	pid_t pid;
-	FILE *f;
-
-	argv[n++] = AMPKIT_BIN;
-	argv[n++] = (char *)a0;
-	va_start(ap, a0);
-	while (n < 15 && (argv[n] = va_arg(ap, char *)))
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-	snprintf(of, sizeof(of), "%s.out", run_dir);
-	snprintf(ef, sizeof(ef), "%s.err", run_dir);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		fd = open(of, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(fd, 1);
-		fd = open(ef, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(fd, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	out[0] = errout[0] = '\0';
-	if ((f = fopen(of, "r"))) {
-		out[fread(out, 1, sizeof(out) - 1, f)] = '\0';
-		fclose(f);
-	}
-	if ((f = fopen(ef, "r"))) {
-		errout[fread(errout, 1, sizeof(errout) - 1, f)] = '\0';
-		fclose(f);
-	}
-	unlink(of);
-	unlink(ef);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
 
 static int setup(void **state)
 {
@@ -215,48 +172,6 @@ static void test_oversize(void **state)
 	assert_non_null(strstr(err, "no-such"));
 }
 
-static pid_t firmware_of(pid_t daemon)
-{
-	char path[300], line[256], comm[64];
-	struct dirent *e;
-	pid_t found = -1;
-	int ppid;
-	DIR *d = opendir("/proc");
-	FILE *f;
-
-	while (d && (e = readdir(d))) {
-		snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
-		if (!(f = fopen(path, "r")))
-			continue;
-		comm[0] = '\0';
-		ppid = -1;
-		while (fgets(line, sizeof(line), f)) {
-			sscanf(line, "Name: %63s", comm);
-			sscanf(line, "PPid: %d", &ppid);
-		}
-		fclose(f);
-		if (ppid == daemon && !strcmp(comm, "ampkit-fw-bench"))
-			found = atoi(e->d_name);
-	}
-	if (d)
-		closedir(d);
-	return found;
-}
-
-static pid_t daemon_pid(void)
-{
-	char path[128];
-	FILE *f;
-	int pid = -1;
-
-	snprintf(path, sizeof(path), "%s/%s", run_dir, AMP_CLIENT_PIDFILE);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	assert_int_equal(fscanf(f, "%d", &pid), 1);
-	fclose(f);
-	return pid;
-}
-
 static void test_crash(void **state)
 {
 	struct pollfd p = { .events = POLLIN };
@@ -271,7 +186,7 @@ static void test_crash(void **state)
 	fd = amp_client_open(run_dir, NULL, "rpmsg-raw", err, sizeof(err));
 	assert_true(fd >= 0);
 	assert_int_equal(seed_test(fd, 1024), 1024);
-	fwpid = firmware_of(daemon_pid());
+	fwpid = firmware_of(daemon_pid(), -1);
 	assert_true(fwpid > 0);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -322,13 +237,13 @@ static int refuse_corpus(const char *dir, int client)
 		if (nl)
 			*nl = '\0';
 		snprintf(path, sizeof(path), "%s/%s", dir, line);
-		if (ampkit("start", path, "--rproc", "remoteproc1", NULL) != 1 ||
+		if (ampkit("start", path, "--rproc", "remoteproc1", NULL) !=
+			    1 ||
 		    !strstr(errout, tab + 1))
 			fail_msg("%s: \"%s\", expected \"%s\"", line, errout,
 				 tab + 1);
-		assert_int_equal(ampkit("state", "--rproc", "remoteproc1",
-					NULL),
-				 0);
+		assert_int_equal(
+			ampkit("state", "--rproc", "remoteproc1", NULL), 0);
 		assert_string_equal(out, "offline\n");
 		if (++n % 16 == 0)
 			assert_int_equal(seed_test(client, 1024), 1024);
