@@ -38,15 +38,23 @@ static int send_grant(struct amp_vuart *vu, uint32_t n)
 	return 0;
 }
 
-/* Grant back what was consumed, if the batch is due (see above). */
+/*
+ * Grant back what was consumed, if the batch is due (see above).  A send
+ * that waits for a buffer delivers messages, whose callbacks may consume
+ * more and land here again: only the outer call grants (the same bytes
+ * must not go twice), and it loops to cover what they added.
+ */
 static void maybe_grant(struct amp_vuart *vu)
 {
-	uint32_t n = vu->rx_unacked;
-
-	if (!vu->credits || !n || vu->ept.dest_addr == AMP_RPMSG_ADDR_ANY)
+	if (!vu->credits || vu->granting ||
+	    vu->ept.dest_addr == AMP_RPMSG_ADDR_ANY)
 		return;
-	if (n >= vu->window / 2 || vu->rx_allowed == 0)
-		send_grant(vu, n);
+	vu->granting = 1;
+	while (vu->rx_unacked &&
+	       (vu->rx_unacked >= vu->window / 2 || vu->rx_allowed == 0))
+		if (send_grant(vu, vu->rx_unacked))
+			break;
+	vu->granting = 0;
 }
 
 static void ctl_rx(struct amp_vuart *vu, const uint8_t *m, uint32_t len)
@@ -59,8 +67,11 @@ static void ctl_rx(struct amp_vuart *vu, const uint8_t *m, uint32_t len)
 		return;
 	}
 	bytes = amp_get_le32(m + 4);
-	/* tx_credit <= MAX_WINDOW always, so this cannot wrap. */
-	if (bytes > AMP_VUART_MAX_WINDOW - vu->tx_credit) {
+	/* A write holds back its message's credit while it waits to send
+	 * it, so tx_credit may briefly exceed the bound after a liar's
+	 * grant: check it before subtracting. */
+	if (vu->tx_credit > AMP_VUART_MAX_WINDOW ||
+	    bytes > AMP_VUART_MAX_WINDOW - vu->tx_credit) {
 		vu->stats.bad_ctl++;
 		return;
 	}
@@ -135,7 +146,9 @@ int amp_vuart_open(struct amp_vuart *vu, struct amp_rpmsg_dev *dev,
 	/* Host: the opening grant is also how the remote learns our
 	 * address, so it goes now, whole. */
 	if (vu->credits && dest != AMP_RPMSG_ADDR_ANY) {
+		vu->granting = 1;
 		r = send_grant(vu, vu->rx_unacked);
+		vu->granting = 0;
 		if (r) {
 			amp_rpmsg_destroy_ept(&vu->ept);
 			return r;
@@ -215,15 +228,19 @@ int amp_vuart_write(struct amp_vuart *vu, const void *data, uint32_t len,
 				if (r)
 					break;
 			}
+			/* Taken before the send, which may wait and run
+			 * callbacks that write too; given back if it fails. */
 			if (n > vu->tx_credit)
 				n = vu->tx_credit;
+			vu->tx_credit -= n;
 		}
 		r = amp_rpmsg_send_deadline(&vu->ept, AMP_RPMSG_ADDR_ANY,
 					    p + sent, n, deadline);
-		if (r)
+		if (r) {
+			if (vu->credits)
+				vu->tx_credit += n;
 			break;
-		if (vu->credits)
-			vu->tx_credit -= n;
+		}
 		sent += n;
 		vu->stats.tx_bytes += n;
 	}

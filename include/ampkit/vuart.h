@@ -22,7 +22,10 @@
  * Like the RPMsg device it sits on, a vuart is single-threaded, and
  * amp_vuart_write must not be called from inside a receive callback when
  * it may have to wait (the credits it waits for arrive as messages, and
- * messages are not delivered to a callback that is still running).
+ * messages are not delivered to a callback that is still running).  A
+ * write that waits runs callbacks; one of them writing to the same port
+ * is safe for the accounting, but its bytes land between the waiting
+ * write's messages.
  */
 #ifndef AMPKIT_VUART_H
 #define AMPKIT_VUART_H
@@ -69,6 +72,7 @@ struct amp_vuart {
 	amp_vuart_rx_cb cb;
 	void *priv;
 	uint8_t credits;     /* flow control negotiated with the peer */
+	uint8_t granting;    /* a grant is being sent (not re-entered) */
 	uint32_t rx_window;  /* 0: consumed when the callback returns */
 	uint32_t window;     /* what we grant: rx_window, or the default */
 	uint32_t tx_credit;  /* bytes we may still send */

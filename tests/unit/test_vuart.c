@@ -624,6 +624,47 @@ static void test_bad_control(void **state)
 	pair_del(p);
 }
 
+/* A grant that waits for a tx buffer delivers messages meanwhile; their
+ * callbacks must not grant the same consumed bytes a second time. */
+static void test_grant_not_doubled(void **state)
+{
+	struct pair *p = pair_new(16, AMP_RPMSG_FEATURES, AMP_RPMSG_FEATURES);
+	static const uint8_t zero_grant[8] = { 1, 0, 0, 0, 0, 0, 0, 0 };
+	uint8_t buf[16 * 496];
+	struct sink h, r;
+	int sent;
+
+	(void)state;
+	sink_init(&h, sizeof(buf));
+	sink_init(&r, 1000);
+	fill(buf, 0, sizeof(buf));
+	ports_open(p, &h, &r, AMP_VUART_NAME, 0, 1000);
+	assert_int_equal(amp_vuart_write(&h.vu, buf, 1000, AMP_DEADLINE_NOW),
+			 1000);
+	assert_int_equal(amp_rpmsg_poll(&p->remote), 3);
+	/* Every remote tx buffer in use, the host not reading yet. */
+	sent = amp_vuart_write(&r.vu, buf, sizeof(buf), AMP_DEADLINE_NOW);
+	assert_true(sent > 0);
+	assert_int_equal(amp_vuart_write(&r.vu, buf, 1, AMP_DEADLINE_NOW),
+			 -AMP_EAGAIN);
+	/* A message for the remote port, pending when it starts to grant. */
+	send_ctl(&h.vu.ept, zero_grant, 8);
+	p->rport.peer = &p->host;
+	assert_int_equal(amp_vuart_consumed(&r.vu, 1000), 0);
+	assert_int_equal(r.vu.stats.credits_rx, 2); /* the zero grant came */
+	assert_int_equal(r.vu.stats.credits_tx, 2); /* opening + this one */
+	assert_int_equal(r.vu.rx_allowed, 1000);
+	assert_int_equal(r.vu.rx_unacked, 0);
+	while (amp_rpmsg_poll(&p->host) > 0)
+		;
+	assert_int_equal(amp_vuart_write_room(&h.vu), 1000);
+	assert_int_equal(h.vu.stats.bad_ctl, 0);
+	check_stream(&h, (uint32_t)sent);
+	free(h.data);
+	free(r.data);
+	pair_del(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -638,6 +679,7 @@ int main(void)
 		cmocka_unit_test(test_not_connected),
 		cmocka_unit_test(test_overrun),
 		cmocka_unit_test(test_bad_control),
+		cmocka_unit_test(test_grant_not_doubled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
