@@ -490,7 +490,13 @@ static void rproc_ns_cb(struct amp_rpmsg_dev *dev, const char *name,
 	struct amp_rproc_channel **pp, *c;
 
 	if (flags == AMP_RPMSG_NS_CREATE) {
-		c = channel_find(rp, name, n);
+		/* Keyed by name and address: a firmware may announce several
+		 * ports of one service (two "rpmsg-tty" channels are two
+		 * ttys, as under Linux). */
+		for (c = rp->channels; c; c = c->next)
+			if (!strncmp(c->name, name, n) && !c->name[n] &&
+			    c->addr == addr)
+				break;
 		if (!c) {
 			c = calloc(1, sizeof(*c));
 			if (c) {
@@ -502,7 +508,7 @@ static void rproc_ns_cb(struct amp_rpmsg_dev *dev, const char *name,
 			}
 		}
 		if (c) {
-			c->addr = addr; /* re-announced: the newest wins */
+			c->addr = addr;
 			emit(rp, AMP_RPROC_EV_CHANNEL_UP, c->name, addr);
 		}
 	} else if (flags == AMP_RPMSG_NS_DESTROY) {

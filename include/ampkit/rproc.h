@@ -104,7 +104,8 @@ long amp_rproc_trace(struct amp_rproc *rp, char *buf, size_t len);
  * until the next stop or recovery). */
 struct amp_rpmsg_dev *amp_rproc_rpmsg(struct amp_rproc *rp);
 
-/* Channels the firmware announced, up to max; returns how many. */
+/* Channels the firmware announced, in announcement order, up to max;
+ * returns how many.  Several ports of one name are several entries. */
 struct amp_rproc_chan_info {
 	char name[AMP_RPMSG_NAME_SIZE];
 	uint32_t addr;
@@ -113,7 +114,8 @@ int amp_rproc_channels(struct amp_rproc *rp, struct amp_rproc_chan_info *out,
 		       int max);
 
 /* Deliver messages until the remote has announced channel `name`; its
- * address in *addr.  -AMP_ETIMEDOUT, or -AMP_EPIPE if the firmware died. */
+ * address (the first announced, if several) in *addr.  -AMP_ETIMEDOUT, or
+ * -AMP_EPIPE if the firmware died. */
 int amp_rproc_wait_channel(struct amp_rproc *rp, const char *name,
 			   uint32_t *addr, uint64_t timeout_ns);
 
