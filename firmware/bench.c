@@ -1,7 +1,10 @@
 /*
  * bench.c - the benchmark firmware: the seed's responder on "rpmsg-raw",
- * the OpenAMP demo's echo on "rpmsg-openamp-demo-channel", and
- * "ampkit-ctl", a control channel for the life-cycle tests.
+ * the OpenAMP demo's echo on "rpmsg-openamp-demo-channel", "ampkit-ctl",
+ * a control channel for tests, and two virtual UART ports, both named
+ * "rpmsg-tty" as Linux's rpmsg_tty expects: tty0 runs the seed responder
+ * over the byte stream (the seed's own transport, /dev/ttyRPMSG0), tty1
+ * echoes.
  *
  * Platform-free: it sees only the RPMsg device its platform brought up,
  * so this file builds unchanged for the native and the Cortex-M4 targets.
@@ -9,6 +12,11 @@
  * peer, so several host endpoints can share one channel.  The echo stays
  * a pure echo; fault injection has its own channel, so no payload sent to
  * the benchmark channels can ever crash the firmware.
+ *
+ * Writes that may wait for credit (the tty1 echo, a tty0 ack that did not
+ * fit) are made from amp_app_idle(), never from a callback: the credits
+ * they wait for arrive as messages, which are not delivered while a
+ * callback runs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,24 +24,81 @@
 #include "ampkit/app.h"
 #include "ampkit/bench_proto.h"
 #include "ampkit/rpmsg.h"
+#include "ampkit/vuart.h"
 
 static struct amp_rpmsg_ept raw_ept;
 static struct amp_rpmsg_ept echo_ept;
 static struct amp_rpmsg_ept ctl_ept;
 static struct amp_bench_resp resp;
 
+/* ---- the seed's debug UART, emulated ---- */
+
+/*
+ * The seed firmware logged synchronously to a 115200-baud debug UART: one
+ * line per receive callback, one when a test header arrived and one before
+ * the reply, each blocking for characters x 10 / baud seconds.  Its
+ * published times fit 3.15 ms x (messages + 2) (REFERENCE.md section 9),
+ * which is ~36 characters a line at 115200: so each emulated line is
+ * exactly 36 characters, CR LF included - a 10-digit microsecond
+ * timestamp, the event, a byte count and a running line number, 34
+ * characters of text:  "0001234567 rx      496 B #00000012"
+ * The same text goes to the trace buffer (where the newline stands for
+ * CR LF).  Off until "log <baud>" on ampkit-ctl.
+ */
+#define UART_LINE_CHARS 36u
+#define UART_BAUD_MIN 110u
+#define UART_BAUD_MAX 10000000u
+
+static uint32_t uart_baud; /* 0: not logging */
+static uint32_t uart_lines;
+
+static void uart_log(struct amp_port *port, const char *what, uint32_t n)
+{
+	uint64_t t0, end;
+
+	if (!uart_baud)
+		return;
+	t0 = amp_port_now(port);
+	amp_app_log("%010u %-4s %6u B #%08u", (unsigned)(t0 / 1000), what,
+		    (unsigned)n, (unsigned)++uart_lines);
+	end = t0 + UART_LINE_CHARS * 10ull * 1000000000ull / uart_baud;
+	/* The seed's UART driver polled; so does the emulation. */
+	while (amp_port_now(port) < end)
+		amp_cpu_relax();
+}
+
+/* Feed bytes to a seed responder, logging the header and the reply as
+ * the seed did when logging is on.  Returns the ack size with ack[]
+ * filled, or 0. */
+static uint32_t feed(struct amp_bench_resp *r, struct amp_port *port,
+		     const void *data, uint32_t len, uint8_t ack[4])
+{
+	int idle = r->expected == 0;
+	uint32_t n, count;
+
+	n = amp_bench_resp_feed(r, data, len, ack);
+	if (idle && (r->expected || n))
+		uart_log(port, "test", r->expected ? r->expected : len);
+	if (n) {
+		count = (uint32_t)amp_bench_ack_parse(ack, n);
+		/* logged first: a host that has the ack finds the line */
+		amp_app_log("test done: %u bytes", (unsigned)count);
+		uart_log(port, "ack", count);
+	}
+	return n;
+}
+
 static void raw_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 		   uint32_t src)
 {
+	struct amp_port *port = ept->dev->port;
 	uint8_t ack[4];
-	uint32_t n = amp_bench_resp_feed(&resp, data, len, ack);
+	uint32_t n;
 
-	if (n) {
-		/* logged first: a host that has the ack finds the line */
-		amp_app_log("test done: %u bytes",
-			    (unsigned)amp_bench_ack_parse(ack, n));
+	uart_log(port, "rx", len);
+	n = feed(&resp, port, data, len, ack);
+	if (n)
 		amp_rpmsg_sendto(ept, src, ack, n);
-	}
 }
 
 static void echo_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
@@ -42,6 +107,175 @@ static void echo_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 	amp_rpmsg_sendto(ept, src, data, len);
 }
 
+/* ---- tty0: the seed responder over a byte stream ---- */
+
+static struct amp_vuart tty0;
+static struct amp_bench_resp tty_resp;
+static uint8_t tty0_out[16]; /* acks not yet written */
+static uint32_t tty0_out_len;
+
+/* Write out pending acks.  Not re-entered: a write that waits delivers
+ * messages, and a callback flushing the same bytes again would send them
+ * twice. */
+static int tty0_flush(uint64_t deadline)
+{
+	static uint8_t busy;
+	int r;
+
+	if (busy || !tty0_out_len)
+		return 0;
+	busy = 1;
+	r = amp_vuart_write(&tty0, tty0_out, tty0_out_len, deadline);
+	busy = 0;
+	if (r > 0) {
+		tty0_out_len -= (uint32_t)r;
+		memmove(tty0_out, tty0_out + r, tty0_out_len);
+	}
+	return r;
+}
+
+static void tty0_ack(const uint8_t *ack, uint32_t n)
+{
+	/* A host that sends tests without reading their acks: once 16
+	 * bytes wait, newer acks are lost, as with a UART's full FIFO. */
+	if (tty0_out_len + n > sizeof(tty0_out)) {
+		amp_app_log("tty0: ack dropped, host not reading");
+		return;
+	}
+	memcpy(tty0_out + tty0_out_len, ack, n);
+	tty0_out_len += n;
+	tty0_flush(AMP_DEADLINE_NOW); /* usually there is credit */
+}
+
+/*
+ * A byte stream may cut a test's header anywhere (a tty read, a credit
+ * boundary), so while idle the header is gathered whole before the
+ * responder sees it, resynchronising on the preamble: bytes before one
+ * are skipped, as the seed skipped a message without one.  Then the rest
+ * goes to the responder as it comes.
+ */
+static uint8_t tty0_hdr[AMP_BENCH_EXT_HDR_SIZE];
+static uint32_t tty0_hdr_len;
+
+static void tty0_rx(struct amp_vuart *vu, const void *data, uint32_t len)
+{
+	struct amp_port *port = vu->ept.dev->port;
+	const uint8_t *p = data;
+	uint8_t ack[4], *h = tty0_hdr;
+	uint32_t n, need;
+
+	uart_log(port, "rx", len);
+	while (len) {
+		if (tty_resp.expected) {
+			n = feed(&tty_resp, port, p, len, ack);
+			if (n)
+				tty0_ack(ack, n);
+			return;
+		}
+		h[tty0_hdr_len++] = *p++;
+		len--;
+		if (h[0] != (AMP_BENCH_PREAMBLE & 0xFF) ||
+		    (tty0_hdr_len >= 2 &&
+		     amp_get_le16(h) != AMP_BENCH_PREAMBLE)) {
+			memmove(h, h + 1, --tty0_hdr_len);
+			continue;
+		}
+		need = tty0_hdr_len >= 4 && !amp_get_le16(h + 2)
+			       ? AMP_BENCH_EXT_HDR_SIZE
+			       : AMP_BENCH_HDR_SIZE;
+		if (tty0_hdr_len < need)
+			continue;
+		n = feed(&tty_resp, port, h, tty0_hdr_len, ack);
+		tty0_hdr_len = 0;
+		if (n)
+			tty0_ack(ack, n);
+	}
+}
+
+/* ---- tty1: echo, through a ring drained from the main loop ---- */
+
+/* The window tty1 grants is the ring: with credits the host can never
+ * have more bytes here than fit. */
+#define ECHO_RING 16384u
+static struct amp_vuart tty1;
+static uint8_t echo_ring[ECHO_RING];
+static uint32_t echo_head, echo_tail; /* free-running; held = head - tail */
+
+/* Echo what the ring holds, consuming (granting back) what went out.
+ * Not re-entered, for the same reason as tty0_flush. */
+static int echo_drain(uint64_t deadline)
+{
+	static uint8_t busy;
+	int r = 0;
+
+	if (busy)
+		return 0;
+	busy = 1;
+	while (echo_head != echo_tail) {
+		uint32_t at = echo_tail % ECHO_RING, n = echo_head - echo_tail;
+
+		if (n > ECHO_RING - at)
+			n = ECHO_RING - at;
+		r = amp_vuart_write(&tty1, echo_ring + at, n, deadline);
+		if (r < 0)
+			break;
+		echo_tail += (uint32_t)r;
+		amp_vuart_consumed(&tty1, (uint32_t)r);
+		r = 0;
+	}
+	busy = 0;
+	return r;
+}
+
+static void tty1_rx(struct amp_vuart *vu, const void *data, uint32_t len)
+{
+	struct amp_rpmsg_dev *dev = vu->ept.dev;
+	const uint8_t *p = data;
+	uint32_t at, n;
+
+	/* Only a peer without credits (upstream rpmsg_tty) can outrun the
+	 * ring.  It has no window to wait on, so make room here: without
+	 * credits a write waits only for tx buffers, which a callback may. */
+	if (len > ECHO_RING - (echo_head - echo_tail) && !vu->credits)
+		echo_drain(amp_port_deadline(dev->port, dev->send_timeout_ns));
+	if (len > ECHO_RING - (echo_head - echo_tail)) {
+		amp_app_log("tty1: %u bytes dropped, echo ring full",
+			    (unsigned)len);
+		return;
+	}
+	while (len) {
+		at = echo_head % ECHO_RING;
+		n = len < ECHO_RING - at ? len : ECHO_RING - at;
+		memcpy(echo_ring + at, p, n);
+		echo_head += n;
+		p += n;
+		len -= n;
+	}
+}
+
+int amp_app_idle(struct amp_rpmsg_dev *dev, uint64_t deadline)
+{
+	int r = tty0_flush(deadline);
+
+	(void)dev;
+	if (r >= 0 || r == -AMP_ETIMEDOUT)
+		r = echo_drain(deadline);
+	if (r < 0 && r != -AMP_ETIMEDOUT && r != -AMP_EPIPE) {
+		/* The stream cannot go on (a broken ring): drop what waits
+		 * rather than spin on it. */
+		amp_app_log("tty: write error %d, %u bytes dropped", r,
+			    (unsigned)(echo_head - echo_tail + tty0_out_len));
+		amp_vuart_consumed(&tty1, echo_head - echo_tail);
+		echo_tail = echo_head;
+		tty0_out_len = 0;
+	}
+	if (r == -AMP_EPIPE)
+		return 0; /* the main loop's wait sees the host gone */
+	return echo_head != echo_tail || tty0_out_len;
+}
+
+/* ---- ampkit-ctl ---- */
+
 static int is_cmd(const void *data, uint32_t len, const char *cmd)
 {
 	size_t n = strlen(cmd);
@@ -49,14 +283,68 @@ static int is_cmd(const void *data, uint32_t len, const char *cmd)
 	return len == n && !memcmp(data, cmd, n);
 }
 
+static void ctl_reply(struct amp_rpmsg_ept *ept, uint32_t src, const char *text)
+{
+	amp_rpmsg_sendto(ept, src, text, (uint32_t)strlen(text));
+}
+
+/* "log <baud>": decimal, 0 (off) or UART_BAUD_MIN..UART_BAUD_MAX.
+ * Returns the rate or -1. */
+static int64_t parse_baud(const uint8_t *s, uint32_t len)
+{
+	uint32_t v = 0;
+
+	if (!len || len > 8)
+		return -1;
+	for (uint32_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint32_t)(s[i] - '0');
+	}
+	if (v && (v < UART_BAUD_MIN || v > UART_BAUD_MAX))
+		return -1;
+	return v;
+}
+
+static void ctl_log(struct amp_rpmsg_ept *ept, const uint8_t *arg, uint32_t len,
+		    uint32_t src)
+{
+	int64_t baud = parse_baud(arg, len);
+	char msg[24] = "ok log ";
+	uint32_t n = 7, v;
+	char digits[10];
+	int d = 0;
+
+	if (baud < 0) {
+		ctl_reply(ept, src,
+			  "error: log wants a baud rate: log <baud> "
+			  "(0 = off, 110..10000000)");
+		return;
+	}
+	uart_baud = (uint32_t)baud;
+	uart_lines = 0;
+	amp_app_log("ctl: uart logging %s at %u baud", uart_baud ? "on" : "off",
+		    (unsigned)uart_baud);
+	v = uart_baud;
+	do {
+		digits[d++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (d)
+		msg[n++] = digits[--d];
+	msg[n] = 0;
+	ctl_reply(ept, src, msg);
+}
+
 /* "crash": die the way a firmware fault does (SIGABRT on posix, a
  * HardFault on the M4).  "hang": spin forever with interrupts on, so only
- * a missing heartbeat (the M4's watchdog) can tell. */
+ * a missing heartbeat (the M4's watchdog) can tell.  "log <baud>": the
+ * seed's debug-UART logging on both seed responders (answered). */
 static void ctl_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 		   uint32_t src)
 {
-	(void)ept;
-	(void)src;
+	const uint8_t *m = data;
+
 	if (is_cmd(data, len, "crash")) {
 		amp_app_log("ctl: crash requested");
 		abort();
@@ -68,7 +356,12 @@ static void ctl_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 		for (;;)
 			spin++;
 	}
+	if (len >= 4 && !memcmp(m, "log ", 4)) {
+		ctl_log(ept, m + 4, len - 4, src);
+		return;
+	}
 	amp_app_log("ctl: unknown command (%u bytes)", (unsigned)len);
+	ctl_reply(ept, src, "error: unknown command (crash, hang, log <baud>)");
 }
 
 static int channel(struct amp_rpmsg_ept *ept, struct amp_rpmsg_dev *dev,
@@ -84,6 +377,21 @@ static int channel(struct amp_rpmsg_ept *ept, struct amp_rpmsg_dev *dev,
 	return r;
 }
 
+static int tty(struct amp_vuart *vu, struct amp_rpmsg_dev *dev,
+	       const char *which, uint32_t rx_window, amp_vuart_rx_cb cb)
+{
+	int r = amp_vuart_open(vu, dev, AMP_VUART_NAME, AMP_RPMSG_ADDR_ANY,
+			       AMP_RPMSG_ADDR_ANY, rx_window, cb, NULL);
+
+	if (r)
+		amp_app_log("%s (%s): error %d", which, AMP_VUART_NAME, r);
+	else
+		amp_app_log("%s: %s at 0x%x%s", which, AMP_VUART_NAME,
+			    (unsigned)vu->ept.addr,
+			    dev->credits ? ", credits" : "");
+	return r;
+}
+
 int amp_app_init(struct amp_rpmsg_dev *dev)
 {
 	int r;
@@ -96,5 +404,10 @@ int amp_app_init(struct amp_rpmsg_dev *dev)
 			    echo_cb);
 	if (!r)
 		r = channel(&ctl_ept, dev, "ampkit-ctl", ctl_cb);
+	/* Announced in this order: the host numbers them ttyRPMSG0, 1. */
+	if (!r)
+		r = tty(&tty0, dev, "tty0", 0, tty0_rx);
+	if (!r)
+		r = tty(&tty1, dev, "tty1", ECHO_RING, tty1_rx);
 	return r;
 }

@@ -5,9 +5,10 @@
  * Each platform's startup code (port/posix/fw_main.c for the native
  * build, the M4 boards' reset handlers later) brings the RPMsg link up as
  * the remote, attaches the trace buffer the resource table declares, then
- * hands the link to the application.  From then on the app only runs
- * inside its endpoint callbacks, so the same firmware source builds for
- * every platform.
+ * hands the link to the application.  From then on the app runs inside
+ * its endpoint callbacks and in amp_app_idle(), which the platform's main
+ * loop calls between waits, so the same firmware source builds for every
+ * platform.
  */
 #ifndef AMPKIT_APP_H
 #define AMPKIT_APP_H
@@ -19,6 +20,16 @@
  * delivered: create (and so announce) endpoints here.  Return 0, or a
  * negative AMP_E* to stop the firmware. */
 int amp_app_init(struct amp_rpmsg_dev *dev);
+
+/* Called by the main loop before each wait for messages, outside any
+ * callback: the place for work a callback had to defer, above all a write
+ * that may wait (it waits for credits or buffers, and those arrive as
+ * messages, which are never delivered while a callback runs).  It may
+ * wait itself, delivering messages, but not past `deadline` (the loop
+ * must keep its heartbeat).  Return > 0 if work is left (the loop then
+ * polls without blocking and calls again), 0 when idle, or a negative
+ * AMP_E* to stop the firmware. */
+int amp_app_idle(struct amp_rpmsg_dev *dev, uint64_t deadline);
 
 /*
  * The trace buffer (resource type TRACE, Linux's "cm4_log"): a ring of

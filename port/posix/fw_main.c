@@ -5,7 +5,8 @@
  * Attach to the link the host created, validate the resource table the
  * host wrote (a copy is checked, so the host cannot change it under the
  * check), wait for DRIVER_OK, bring RPMsg up as the remote, let the app
- * create its endpoints, then deliver messages until the host goes away
+ * create its endpoints, then deliver messages (giving the app its idle
+ * turn before each wait) until the host goes away
  * or asks it to shut down (a doorbell on AMP_POSIX_CH_SHUTDOWN, like
  * ST's IPCC channel 2).  Meanwhile it shows a heartbeat in the control
  * block, so the host can tell a hung firmware from a quiet one.  Exit
@@ -135,9 +136,12 @@ int main(int argc, char **argv)
 		 * beats by itself. */
 		uint64_t beat =
 			port->beat_ns ? port->beat_ns : AMP_DEADLINE_NEVER;
+		uint64_t deadline = amp_port_deadline(&port->port, beat);
+		int busy = amp_app_idle(&rpmsg, deadline);
 
-		r = amp_rpmsg_wait(&rpmsg,
-				   amp_port_deadline(&port->port, beat));
+		if (busy < 0)
+			return die(prog, "amp_app_idle", busy);
+		r = amp_rpmsg_wait(&rpmsg, busy ? AMP_DEADLINE_NOW : deadline);
 		amp_posix_heartbeat(port);
 		if (r == -AMP_EPIPE || amp_posix_exit_requested(port))
 			break;

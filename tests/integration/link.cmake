@@ -12,3 +12,8 @@ add_dependencies(test_link ampkit-fw-bench)
 amp_add_test(test_rproc ${CMAKE_CURRENT_LIST_DIR}/test_rproc.c
              LIBS ampkit_host LABELS integration)
 add_dependencies(test_rproc ampkit-fw-bench ampkit-fw-carveouts)
+# The firmware's tty ports through amp_vuart in process (credits on): the
+# seed protocol over tty0, 1 MiB echoed on tty1, the seed's UART logging.
+amp_add_test(test_vuart_fw ${CMAKE_CURRENT_LIST_DIR}/test_vuart_fw.c
+             LIBS ampkit_host LABELS integration)
+add_dependencies(test_vuart_fw ampkit-fw-bench)

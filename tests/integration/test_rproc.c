@@ -226,9 +226,16 @@ static int run_until(struct amp_rproc *rp, enum amp_rproc_event ev,
 	return i;
 }
 
+/* Every channel announced: the two tty ports come last. */
 static void up_and_ready(struct amp_rproc *rp, unsigned from)
 {
+	int tty0;
+
 	run_until(rp, AMP_RPROC_EV_CHANNEL_UP, CTL, from, 10 * SEC);
+	tty0 = run_until(rp, AMP_RPROC_EV_CHANNEL_UP, "rpmsg-tty", from,
+			 10 * SEC);
+	run_until(rp, AMP_RPROC_EV_CHANNEL_UP, "rpmsg-tty", (unsigned)tty0 + 1,
+		  10 * SEC);
 	assert_true(cx.raw_live);
 	assert_true(cx.ctl_live);
 }
@@ -237,6 +244,19 @@ static void ctl(const char *cmd)
 {
 	assert_int_equal(amp_rpmsg_send(&cx.ctl, cmd, (uint32_t)strlen(cmd)),
 			 0);
+}
+
+/* The firmware's answer to the last ctl command starts with `want`. */
+static void ctl_answer(struct amp_rproc *rp, const char *want)
+{
+	unsigned got = cx.rx.got + 1;
+	uint64_t end = now_ns() + 10 * SEC;
+
+	while (cx.rx.got < got && now_ns() < end)
+		assert_true(amp_rproc_run(rp, NULL, 0, 100 * MS) >= 0);
+	assert_int_equal(cx.rx.got, got);
+	assert_true(cx.rx.len >= strlen(want));
+	assert_memory_equal(cx.rx.data, want, strlen(want));
 }
 
 /* One seed test of `total` bytes on rpmsg-raw; its ack. */
@@ -342,9 +362,13 @@ static void test_states_and_clean_stop(void **state)
 		struct amp_rproc_chan_info ch[8];
 		int n = amp_rproc_channels(rp, ch, 8);
 
-		assert_int_equal(n, 3);
+		assert_int_equal(n, 5);
 		assert_string_equal(ch[0].name, RAW);
 		assert_string_equal(ch[2].name, CTL);
+		/* two ports of one name are two channels, in order */
+		assert_string_equal(ch[3].name, "rpmsg-tty");
+		assert_string_equal(ch[4].name, "rpmsg-tty");
+		assert_true(ch[3].addr < ch[4].addr);
 	}
 	/* a clean stop: the shutdown request is answered with exit 0 */
 	i = (int)cx.nev;
@@ -860,6 +884,7 @@ static void test_run_wakes_on_caller_fds(void **state)
 	assert_true(pfd.revents & POLLIN);
 	/* a message and a ready fd together: both reported */
 	ctl("nonsense");
+	ctl_answer(rp, "error: unknown command");
 	seed_test(rp, 512);
 	assert_true(amp_rproc_run(rp, &pfd, 1, 0) >= 0);
 	assert_true(pfd.revents & POLLIN);
