@@ -47,7 +47,7 @@ static void log_fn(void *priv, const char *fmt, ...)
 struct fixture {
 	struct pair p;
 	struct amp_rpmsg_ept rept; /* the remote's port, raw */
-	uint8_t rx[4096];	   /* what the remote received */
+	uint8_t rx[128 * 1024];	   /* what the remote received */
 	uint32_t rx_len;
 	uint32_t granted;  /* credit the host granted the remote */
 	uint32_t sent;	   /* stream bytes the remote sent */
@@ -272,6 +272,57 @@ static void test_bad_credits(void **state)
 	assert_true(nlogs >= 1);
 }
 
+/*
+ * Credit to spare but every tx buffer in flight (the remote stopped
+ * taking them): the port keeps what did not go, says it waits for a
+ * buffer (the daemon then asks the rproc to wake it on one), and sends
+ * the rest, in order, once the remote frees buffers.
+ */
+static void test_tx_buffers_exhausted(void **state)
+{
+	struct fixture *f = *state;
+	static uint8_t data[60000];
+	struct pollfd p;
+	uint8_t m[8];
+	bool starved = false;
+	uint32_t off = 0;
+	ssize_t w;
+
+	amp_put_le32(m, AMP_VUART_CTL_CREDIT);
+	amp_put_le32(m + 4, 1u << 20);
+	assert_int_equal(amp_rpmsg_send_flags(&f->rept, AMP_RPMSG_ADDR_ANY,
+					      AMP_RPMSG_F_CTL, m, sizeof(m),
+					      AMP_DEADLINE_NOW),
+			 0);
+	amp_rpmsg_poll(&f->p.host);
+	for (uint32_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 1);
+	/* The client writes; the host turns, the remote does not. */
+	for (int it = 0; it < 10000; it++) {
+		w = write(f->client, data + off, sizeof(data) - off);
+		if (w > 0)
+			off += (uint32_t)w;
+		p = (struct pollfd){ .fd = amp_ttyport_fd(f->t),
+				     .events = amp_ttyport_events(f->t) };
+		if (p.events && poll(&p, 1, 0) > 0)
+			amp_ttyport_io(f->t, p.revents);
+		starved = amp_ttyport_pump(f->t);
+		if (starved && off == sizeof(data))
+			break;
+	}
+	assert_true(starved);
+	assert_int_equal(off, sizeof(data));
+	assert_int_equal(f->rx_len, 0);
+	/* The remote takes what is there and frees the buffers; the port
+	 * goes on until everything is across. */
+	for (int i = 0; i < 400 && f->rx_len < sizeof(data); i++)
+		turn(f);
+	assert_int_equal(f->rx_len, sizeof(data));
+	assert_memory_equal(f->rx, data, sizeof(data));
+	assert_false(amp_ttyport_pump(f->t));
+	assert_int_equal(nlogs, 0);
+}
+
 /* Hangup: the client sees POLLHUP and EIO, the stable path goes. */
 static void test_hangup(void **state)
 {
@@ -303,6 +354,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_credits, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_tx_buffers_exhausted,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hangup, setup, teardown),
 	};
 
