@@ -255,6 +255,7 @@ static void explain(const char *run_dir, const char *rproc, const char *channel,
 		    int e, char *err, size_t errlen)
 {
 	const char *f[2] = { "state", rproc };
+	struct amp_client_channel ch;
 	char state[64], why[200];
 	int r;
 
@@ -268,6 +269,13 @@ static void explain(const char *run_dir, const char *rproc, const char *channel,
 	if (strcmp(state, "running"))
 		seterr(err, errlen, "%s is %s: no channel %s", rproc, state,
 		       channel);
+	else if (!amp_client_channel_info(run_dir, rproc, channel, &ch, NULL,
+					  0))
+		/* announced, but a tty channel is a pty, not a socket */
+		seterr(err, errlen,
+		       "channel %s of %s is a tty, not a socket: open %s "
+		       "(docs/tty.md)",
+		       channel, rproc, ch.path);
 	else
 		seterr(err, errlen, "%s has not announced channel %s (%s)",
 		       rproc, channel, strerror(e));

@@ -204,6 +204,13 @@ static void test_listed_raw(void **state)
 			fail_msg("'%s' not in:\n%s", line, out);
 	}
 	assert_non_null(strstr(out, "rpmsg-tty "));
+	/* The client library knows a tty is not a socket, and says where
+	 * it is. */
+	assert_true(amp_client_open(run_dir, NULL, "rpmsg-tty", line,
+				    sizeof(line)) < 0);
+	if (!strstr(line, "is a tty, not a socket: open ") ||
+	    !strstr(line, "/remoteproc0/ttyRPMSG"))
+		fail_msg("amp_client_open: %s", line);
 	/* Raw by default: no echo, no line editing, no translation. */
 	fd = tty_open("remoteproc0", 1);
 	assert_int_equal(tcgetattr(fd, &tio), 0);
