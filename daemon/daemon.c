@@ -1023,15 +1023,22 @@ static void expire_waiters(struct rproc_ctx *ctx, uint64_t *next_ns)
 }
 
 /* Move what the last turn made movable on every tty; ask the rproc to
- * wake on a free tx buffer while a port waits for one. */
-static void ttys_pump(struct rproc_ctx *ctx)
+ * wake on a free tx buffer while a port waits for one.  True if bytes
+ * went through a pty this turn. */
+static bool ttys_pump(struct rproc_ctx *ctx)
 {
-	bool starved = false;
+	bool starved = false, moved = false;
 
-	for (struct chan *ch = ctx->chans; ch; ch = ch->next)
-		if (ch->tty && amp_ttyport_pump(ch->tty))
+	for (struct chan *ch = ctx->chans; ch; ch = ch->next) {
+		if (!ch->tty)
+			continue;
+		if (amp_ttyport_pump(ch->tty))
 			starved = true;
+		if (amp_ttyport_moved(ch->tty))
+			moved = true;
+	}
 	amp_rproc_wake_on_tx(ctx->rp, starved);
+	return moved;
 }
 
 static void *rproc_thread(void *arg)
@@ -1039,7 +1046,7 @@ static void *rproc_thread(void *arg)
 	struct rproc_ctx *ctx = arg;
 	uint64_t timeout, busy_until = 0;
 	struct chan *ch;
-	bool active;
+	bool active, tty_moved = false;
 	int i, r;
 
 	for (;;) {
@@ -1068,6 +1075,11 @@ static void *rproc_thread(void *arg)
 			 * sooner than this thread could be woken.
 			 */
 			if (ctx->d->spin_ns && now_ns() < busy_until)
+				timeout = 0;
+			/* A pty that gave or took bytes last turn likely
+			 * has more: look again at once, rather than spin
+			 * on the rings (blind to the fds) first. */
+			if (tty_moved)
 				timeout = 0;
 			r = amp_rproc_run(ctx->rp, ctx->pfd, ctx->npfd,
 					  timeout);
@@ -1100,7 +1112,7 @@ static void *rproc_thread(void *arg)
 				break;
 			}
 		}
-		ttys_pump(ctx);
+		tty_moved = ttys_pump(ctx);
 		if (active)
 			busy_until = now_ns() + ctx->d->spin_ns;
 	}

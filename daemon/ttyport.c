@@ -42,6 +42,7 @@ struct amp_ttyport {
 	bool vu_open;
 	bool down;    /* hung up; memory kept until amp_ttyport_free */
 	bool starved; /* has credit, waits for a tx buffer */
+	bool moved;   /* bytes went through the master since last asked */
 	bool write_err_logged;
 	int master, slave;
 	int n;
@@ -121,6 +122,7 @@ static void flush_out(struct amp_ttyport *t)
 		} else if (w <= 0) {
 			break;
 		}
+		t->moved = true;
 		t->out_head = (t->out_head + (uint32_t)w) % OUT_CAP;
 		t->out_len -= (uint32_t)w;
 		done += (uint32_t)w;
@@ -187,6 +189,7 @@ static void read_in(struct amp_ttyport *t)
 		if (r <= 0)
 			break;
 		t->in_len += (uint32_t)r;
+		t->moved = true;
 		send_in(t);
 		if (t->starved || t->in_len)
 			break; /* the rest waits for credit or a buffer */
@@ -388,6 +391,14 @@ bool amp_ttyport_pump(struct amp_ttyport *t)
 		return false;
 	check_stats(t);
 	return t->starved;
+}
+
+bool amp_ttyport_moved(struct amp_ttyport *t)
+{
+	bool m = t->moved;
+
+	t->moved = false;
+	return m;
 }
 
 int amp_ttyport_index(const struct amp_ttyport *t)

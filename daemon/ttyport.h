@@ -58,6 +58,10 @@ void amp_ttyport_io(struct amp_ttyport *t, short revents);
  * credit): the caller's loop must then wake when one is released. */
 bool amp_ttyport_pump(struct amp_ttyport *t);
 
+/* Whether bytes went through the pty since the last call: more are
+ * likely ready, so the caller's next turn should not block or spin. */
+bool amp_ttyport_moved(struct amp_ttyport *t);
+
 int amp_ttyport_index(const struct amp_ttyport *t);
 const char *amp_ttyport_link(const struct amp_ttyport *t); /* symlink */
 const char *amp_ttyport_pts(const struct amp_ttyport *t);  /* /dev/pts/N */
