@@ -278,6 +278,14 @@ struct amp_bench_opts {
 	 * it).  The pty-pair baseline runs beside it. */
 	const char *tty_path;
 	uint32_t tty_baud;
+	/* Without tty_path: called right before the tty rows to bring a
+	 * terminal up (the command starts a daemon and the firmware and
+	 * names the firmware's pty in path), and tty_done right after, so
+	 * nothing idles beside the other rows.  0, or -1 with err set. */
+	int (*tty_setup)(void *priv, char *path, size_t pathlen, char *err,
+			 size_t errlen);
+	void (*tty_done)(void *priv);
+	void *tty_priv;
 	/* AMP_BENCH_MODE_SEEDCMP: the baud of the emulated debug UART
 	 * (0: 115200). */
 	uint32_t log_baud;

@@ -175,7 +175,7 @@ static void run_tty(struct run *run)
 	struct amp_bench_result proto = { .mode = "ptypair",
 					  .matrix = "extended" };
 	struct amp_bench_xport *x;
-	char err[200];
+	char err[200], path[4096];
 
 	x = amp_bench_ptypair_open(amp_bench_serve_stream_resp, err,
 				   sizeof(err));
@@ -186,14 +186,20 @@ static void run_tty(struct run *run)
 	} else {
 		setup_failed(run, "pty pair", err);
 	}
-	if (!o->tty_path) {
+	if (o->tty_path) {
+		snprintf(path, sizeof(path), "%s", o->tty_path);
+	} else if (!o->tty_setup) {
 		setup_failed(run, "tty", "no terminal to run over");
 		return;
-	}
-	x = amp_bench_tty_open(o->tty_path, o->tty_baud, err, sizeof(err));
-	if (!x) {
+	} else if (o->tty_setup(o->tty_priv, path, sizeof(path), err,
+				sizeof(err)) < 0) {
 		setup_failed(run, "tty", err);
 		return;
+	}
+	x = amp_bench_tty_open(path, o->tty_baud, err, sizeof(err));
+	if (!x) {
+		setup_failed(run, "tty", err);
+		goto done;
 	}
 	proto.mode = "tty";
 	if (o->matrices & AMP_BENCH_MATRIX_SEED) {
@@ -207,6 +213,9 @@ static void run_tty(struct run *run)
 			  sizeof(extended_matrix) / sizeof(extended_matrix[0]));
 	}
 	amp_bench_xport_close(x);
+done:
+	if (!o->tty_path && o->tty_done)
+		o->tty_done(o->tty_priv);
 }
 
 static void run_pingpong(struct run *run, struct amp_bench_xport *x,

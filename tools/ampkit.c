@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -177,11 +178,23 @@ struct bench_daemon {
 	const char *rproc;
 	const char *run_dir; /* as given, NULL: default */
 	bool started;	     /* we started the firmware: stop it after */
+	bool daemon_started; /* we started the daemon: shut it down after */
+};
+
+/* The tty rows through the daemon's pty (amp_bench_opts.tty_setup). */
+struct bench_tty {
+	struct bench_daemon bd;
+	const char *fw;
+	bool private_dir; /* a run directory of our own, removed after */
+	char tmpdir[64];
 };
 
 static int bench_daemon_prepare(struct bench_daemon *bd, const char *fw,
-				bool required);
+				bool required, const char *wait);
 static void bench_daemon_finish(struct bench_daemon *bd);
+static int bench_tty_setup(void *priv, char *path, size_t pathlen, char *err,
+			   size_t errlen);
+static void bench_tty_done(void *priv);
 
 static int cmd_bench(int argc, char **argv)
 {
@@ -232,6 +245,7 @@ static int cmd_bench(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench_daemon bd = { .rproc = AMP_CLIENT_RPROC_DEFAULT };
+	struct bench_tty bt = { .bd.rproc = AMP_CLIENT_RPROC_DEFAULT };
 	struct amp_bench_opts o;
 	/* What needs the firmware ELF (the tty's firmware is not ours). */
 	const unsigned fw_modes = AMP_BENCH_MODE_RAW | AMP_BENCH_MODE_PINGPONG |
@@ -240,7 +254,7 @@ static int cmd_bench(int argc, char **argv)
 				  AMP_BENCH_MODE_SEEDCMP;
 	unsigned extra = 0;
 	uint32_t spin_us = 0;
-	bool mode_given = false;
+	bool mode_given = false, need_fw;
 	char *fw = NULL;
 	int c, ret, via = 0;
 
@@ -380,10 +394,6 @@ static int cmd_bench(int argc, char **argv)
 		o.modes = mode_given ? o.modes | extra : extra;
 		mode_given = true;
 	}
-	if ((o.modes & AMP_BENCH_MODE_TTY) && !o.tty_path)
-		return usage_error("bench", "%s",
-				   "--mode tty: pass the terminal with "
-				   "--tty PATH");
 	if (o.tty_path) {
 		/* Before minutes of measuring, not after. */
 		struct amp_bench_xport *tty;
@@ -397,7 +407,10 @@ static int cmd_bench(int argc, char **argv)
 		}
 		amp_bench_xport_close(tty);
 	}
-	if (!o.firmware && (o.modes & fw_modes)) {
+	/* Without a path the tty is the firmware's, through the daemon. */
+	need_fw = (o.modes & fw_modes) ||
+		  ((o.modes & AMP_BENCH_MODE_TTY) && !o.tty_path);
+	if (!o.firmware && need_fw) {
 		fw = default_firmware();
 		if (!fw) {
 			fprintf(stderr, "ampkit bench: cannot locate the "
@@ -406,8 +419,7 @@ static int cmd_bench(int argc, char **argv)
 		}
 		o.firmware = fw;
 	}
-	if (o.firmware && (o.modes & fw_modes) &&
-	    access(o.firmware, R_OK) < 0) {
+	if (o.firmware && need_fw && access(o.firmware, R_OK) < 0) {
 		fprintf(stderr,
 			"ampkit bench: firmware %s: %s (build it, or pass "
 			"--firmware PATH)\n",
@@ -420,9 +432,9 @@ static int cmd_bench(int argc, char **argv)
 	if (via > 0)
 		o.modes |= AMP_BENCH_MODE_DAEMON;
 	if (o.modes & AMP_BENCH_MODE_DAEMON || (via == 0 && !mode_given)) {
-		ret = bench_daemon_prepare(&bd, o.firmware,
-					   (o.modes & AMP_BENCH_MODE_DAEMON) !=
-						   0);
+		ret = bench_daemon_prepare(
+			&bd, o.firmware, (o.modes & AMP_BENCH_MODE_DAEMON) != 0,
+			"rpmsg-raw");
 		if (ret > 0) {
 			free(fw);
 			return ret;
@@ -433,6 +445,16 @@ static int cmd_bench(int argc, char **argv)
 			o.daemon_rproc = bd.rproc;
 			o.daemon_spin_ns = (uint64_t)spin_us * 1000;
 		}
+	}
+	if ((o.modes & AMP_BENCH_MODE_TTY) && !o.tty_path) {
+		/* Firmware tty port 0 (the seed responder) through the
+		 * daemon's pty, brought up when the tty rows start. */
+		bt.bd.rproc = bd.rproc;
+		bt.bd.run_dir = bd.run_dir;
+		bt.fw = o.firmware;
+		o.tty_setup = bench_tty_setup;
+		o.tty_done = bench_tty_done;
+		o.tty_priv = &bt;
 	}
 	ret = amp_bench_run(&o);
 	bench_daemon_finish(&bd);
@@ -1034,7 +1056,7 @@ static bool is_bench_firmware(const char *path)
  * status (1) after printing why a required daemon path is not usable.
  */
 static int bench_daemon_prepare(struct bench_daemon *bd, const char *fw,
-				bool required)
+				bool required, const char *wait)
 {
 	struct ctl *c = &bd->c;
 	const char *f[4] = { "state", bd->rproc };
@@ -1066,6 +1088,7 @@ static int bench_daemon_prepare(struct bench_daemon *bd, const char *fw,
 		cur[strcspn(cur, "\n")] = '\0';
 		return is_bench_firmware(cur) ? 0 : -1;
 	}
+	bd->daemon_started = no_daemon(c);
 	if (ctl_request(c, f, 2, true, state, sizeof(state)))
 		return 1;
 	if (!strcmp(state, "offline\n")) {
@@ -1092,15 +1115,81 @@ static int bench_daemon_prepare(struct bench_daemon *bd, const char *fw,
 		}
 	}
 	f[0] = "wait";
-	f[2] = "rpmsg-raw";
+	f[2] = wait;
 	f[3] = "5000";
 	return ctl_request(c, f, 4, false, NULL, 0) ? 1 : 0;
 }
 
+/* Undo what bench_daemon_prepare started, and only that. */
 static void bench_daemon_finish(struct bench_daemon *bd)
 {
 	const char *f[2] = { "stop", bd->rproc };
 
-	if (bd->started)
+	if (bd->daemon_started) {
+		f[0] = "shutdown";
+		amp_client_request(bd->c.run_dir, f, 1, NULL, 0, NULL, 0);
+	} else if (bd->started) {
 		amp_client_request(bd->c.run_dir, f, 2, NULL, 0, NULL, 0);
+	}
+	bd->daemon_started = bd->started = false;
+}
+
+static int remove_one(const char *path, const struct stat *st, int type,
+		      struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path) < 0 ? -1 : 0;
+}
+
+/* A run directory of our own: the daemon that used it has ended. */
+static void remove_tree(const char *dir)
+{
+	nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static int bench_tty_setup(void *priv, char *path, size_t pathlen, char *err,
+			   size_t errlen)
+{
+	struct bench_tty *bt = priv;
+	struct amp_client_channel ch;
+	int r;
+
+	if (bt->private_dir) {
+		snprintf(bt->tmpdir, sizeof(bt->tmpdir),
+			 "/tmp/ampkit-bench-XXXXXX");
+		if (!mkdtemp(bt->tmpdir)) {
+			snprintf(err, errlen, "mkdtemp %s: %s", bt->tmpdir,
+				 strerror(errno));
+			return -1;
+		}
+		bt->bd.run_dir = bt->tmpdir;
+	}
+	/* The seed responder is the firmware's first tty port. */
+	if (bench_daemon_prepare(&bt->bd, bt->fw, true, "ttyRPMSG0")) {
+		snprintf(err, errlen,
+			 "the firmware's ttyRPMSG0 did not come up in the "
+			 "daemon (%s)",
+			 bt->bd.c.run_dir);
+		bench_daemon_finish(&bt->bd);
+		return -1;
+	}
+	r = amp_client_channel_info(bt->bd.c.run_dir, bt->bd.rproc, "ttyRPMSG0",
+				    &ch, err, errlen);
+	if (r < 0) {
+		bench_daemon_finish(&bt->bd);
+		return -1;
+	}
+	snprintf(path, pathlen, "%s", ch.path);
+	return 0;
+}
+
+static void bench_tty_done(void *priv)
+{
+	struct bench_tty *bt = priv;
+
+	bench_daemon_finish(&bt->bd);
+	if (bt->private_dir)
+		remove_tree(bt->tmpdir);
 }

@@ -378,7 +378,6 @@ static void test_cli_tty_errors(void **state)
 	const char *notty[] = { "--tty", "/dev/null", NULL };
 	const char *baud[] = { "--tty", "/dev/null", "--tty-baud", "1234",
 			       NULL };
-	const char *nopath[] = { "--mode", "tty", NULL };
 	char *out;
 	pid_t child;
 
@@ -404,9 +403,6 @@ static void test_cli_tty_errors(void **state)
 	free(out);
 	assert_int_equal(ampkit(&out, baud), 2);
 	assert_non_null(strstr(out, "--tty-baud: '1234' is not a termios"));
-	free(out);
-	assert_int_equal(ampkit(&out, nopath), 2);
-	assert_non_null(strstr(out, "--mode tty"));
 	free(out);
 }
 
