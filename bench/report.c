@@ -356,8 +356,9 @@ plain_twin(const struct amp_bench_report *r, const struct amp_bench_result *p)
 
 /*
  * --seed-compare: each seed row with the firmware's logging emulated next
- * to the seed's own figure, REFERENCE 9's model (3.15 ms per line, one
- * line per 496-byte message plus two) and the same row without logging.
+ * to the seed's own figure, REFERENCE 9's model (3.15 ms per line at
+ * 115200 baud, one line per 496-byte message plus two) and the same row
+ * without logging.
  */
 static void print_seed_compare(FILE *f, const struct amp_bench_report *r)
 {
@@ -377,7 +378,9 @@ static void print_seed_compare(FILE *f, const struct amp_bench_report *r)
 				"    %-11s %5s %9s %9s %10s %8s %12s\n",
 				p->log_baud, "block x n", "msgs", "seed ms",
 				"model ms", "log on ms", "dev", "log off ms");
-		model = AMP_BENCH_SEED_LINE_MS * (double)(p->msgs + 2);
+		/* The seed's line cost, scaled to the emulated baud. */
+		model = AMP_BENCH_SEED_LINE_MS * 115200.0 / p->log_baud *
+			(double)(p->msgs + 2);
 		dev = amp_bench_seed_dev_pct(p);
 		off = plain_twin(r, p);
 		snprintf(plain, sizeof(plain), "-");
