@@ -56,11 +56,11 @@ static const char bench_usage[] =
 	"the targets as PASS/MISS.  See docs/bench.md.\n"
 	"\n"
 	"  --mode M        raw | pingpong | socketpair | daemon | lifecycle\n"
-	"                  | tty | all (default all; daemon is added to all "
-	"when\n"
-	"                  a daemon already runs the bench firmware;\n"
+	"                  | tty | all (default all; daemon is added to all\n"
+	"                  when a daemon already runs the bench firmware;\n"
 	"                  lifecycle: start to announced and crash to\n"
-	"                  recovered, 20 runs each)\n"
+	"                  recovered, 20 runs each; tty: the firmware's tty\n"
+	"                  port through the daemon's pty, or --tty PATH)\n"
 	"  --via daemon    the seed matrix and ping-pong through the daemon's\n"
 	"                  channel sockets, each seed row paired with the\n"
 	"                  in-process one (starts the daemon and the bench\n"
@@ -436,6 +436,7 @@ static int cmd_bench(int argc, char **argv)
 			&bd, o.firmware, (o.modes & AMP_BENCH_MODE_DAEMON) != 0,
 			"rpmsg-raw");
 		if (ret > 0) {
+			bench_daemon_finish(&bd);
 			free(fw);
 			return ret;
 		}
