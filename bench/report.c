@@ -377,7 +377,7 @@ static void print_seed_compare(FILE *f, const struct amp_bench_report *r)
 				"logging emulated at %u baud (docs/seed.md)\n"
 				"    %-11s %5s %9s %9s %10s %8s %12s\n",
 				p->log_baud, "block x n", "msgs", "seed ms",
-				"model ms", "log on ms", "dev", "log off ms");
+				"model ms", "log on ms", "dev", "log off us");
 		/* The seed's line cost, scaled to the emulated baud. */
 		model = AMP_BENCH_SEED_LINE_MS * 115200.0 / p->log_baud *
 			(double)(p->msgs + 2);
@@ -385,8 +385,8 @@ static void print_seed_compare(FILE *f, const struct amp_bench_report *r)
 		off = plain_twin(r, p);
 		snprintf(plain, sizeof(plain), "-");
 		if (off)
-			snprintf(plain, sizeof(plain), "%.3f",
-				 off->st.median_ns / 1e6);
+			snprintf(plain, sizeof(plain), "%.1f",
+				 off->st.median_ns / 1e3);
 		if (p->ok && !isnan(dev))
 			fprintf(f,
 				"    %5u x %-3u %5llu %9.2f %9.2f %10.2f "
