@@ -431,6 +431,13 @@ static int cmd_bench(int argc, char **argv)
 		o.modes = AMP_BENCH_MODE_DAEMON;
 	if (via > 0)
 		o.modes |= AMP_BENCH_MODE_DAEMON;
+	/* `make bench`: the firmware's tty as well, through a daemon of its
+	 * own in a run directory nobody else uses (unless --run-dir names
+	 * one), so a daemon the user runs is neither needed nor touched. */
+	if (via == 0 && !mode_given) {
+		o.modes |= AMP_BENCH_MODE_TTY;
+		bt.private_dir = !bd.run_dir;
+	}
 	if (o.modes & AMP_BENCH_MODE_DAEMON || (via == 0 && !mode_given)) {
 		ret = bench_daemon_prepare(
 			&bd, o.firmware, (o.modes & AMP_BENCH_MODE_DAEMON) != 0,

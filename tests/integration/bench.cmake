@@ -40,3 +40,12 @@ amp_add_test(test_bench_tty ${CMAKE_CURRENT_LIST_DIR}/test_bench_tty.c
 target_compile_definitions(test_bench_tty PRIVATE
   AMPKIT_EXE="$<TARGET_FILE:ampkit>")
 add_dependencies(test_bench_tty ampkit)
+
+# The firmware's tty port through the daemon's pty, and the firmware's
+# emulation of the seed's logging (--seed-compare).
+add_test(NAME ampkit_bench_fwtty
+  COMMAND ${CMAKE_COMMAND} -DAMPKIT=$<TARGET_FILE:ampkit>
+          -DWORK=${CMAKE_CURRENT_BINARY_DIR}/ampkit_bench_fwtty
+          -P ${CMAKE_CURRENT_LIST_DIR}/test_bench_fwtty.cmake)
+set_tests_properties(ampkit_bench_fwtty PROPERTIES LABELS integration
+  TIMEOUT 300 ENVIRONMENT "AMPKIT_FW_DIR=${PROJECT_BINARY_DIR}/firmware")

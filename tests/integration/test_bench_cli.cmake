@@ -2,7 +2,8 @@
 # help and usage errors (exit 2 with one clear line), a missing firmware
 # (exit 1), then `ampkit bench --quick --json --svg` end to end against
 # the real firmware: exit 0, and the JSON holds the floors, every mode and
-# matrix, all rows ok (the life cycle's too), and the nine targets.
+# matrix (the tty through a daemon of its own), all rows ok (the life
+# cycle's too), and the nine targets.
 #
 # cmake -DAMPKIT=<ampkit> -DWORK=<dir> [-DPYTHON3=<python3>] -P this
 cmake_minimum_required(VERSION 3.20)
@@ -54,7 +55,15 @@ expect("${err}" "no-such-firmware")
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 unset(ENV{AMPKIT_FW_DIR})
+file(GLOB before LIST_DIRECTORIES true /tmp/ampkit-bench-*)
 run(0 bench --quick --json ${WORK}/out.json --svg ${WORK}/out.svg)
+# The daemon it ran the tty through, and its run directory, are gone.
+file(GLOB after LIST_DIRECTORIES true /tmp/ampkit-bench-*)
+foreach(d IN LISTS after)
+  if(NOT d IN_LIST before)
+    message(FATAL_ERROR "run directory ${d} left behind")
+  endif()
+endforeach()
 expect("${out}" "floors & ratios")
 expect("${out}" "busy-poll round trip")
 
@@ -98,7 +107,8 @@ foreach(i RANGE ${last})
 endforeach()
 foreach(want raw/seed raw/extended raw/stream pingpong/pingpong
         socketpair/seed socketpair/stream socketpair/pingpong
-        lifecycle/start lifecycle/recovery)
+        lifecycle/start lifecycle/recovery tty/seed tty/extended
+        ptypair/extended)
   if(NOT want IN_LIST seen)
     message(FATAL_ERROR "no ${want} row in ${seen}")
   endif()
