@@ -19,17 +19,15 @@
  */
 #include "ampkit/vuart.h"
 
-static int send_grant(struct amp_vuart *vu, uint32_t n)
+static int send_grant(struct amp_vuart *vu, uint32_t n, uint64_t deadline)
 {
-	struct amp_rpmsg_dev *dev = vu->ept.dev;
 	uint8_t m[sizeof(struct amp_vuart_credit)];
 	int r;
 
 	amp_put_le32(m, AMP_VUART_CTL_CREDIT);
 	amp_put_le32(m + 4, n);
-	r = amp_rpmsg_send_flags(
-		&vu->ept, AMP_RPMSG_ADDR_ANY, AMP_RPMSG_F_CTL, m, sizeof(m),
-		amp_port_deadline(dev->port, dev->send_timeout_ns));
+	r = amp_rpmsg_send_flags(&vu->ept, AMP_RPMSG_ADDR_ANY, AMP_RPMSG_F_CTL,
+				 m, sizeof(m), deadline);
 	if (r)
 		return r;
 	vu->rx_allowed += n;
@@ -38,23 +36,48 @@ static int send_grant(struct amp_vuart *vu, uint32_t n)
 	return 0;
 }
 
-/*
- * Grant back what was consumed, if the batch is due (see above).  A send
- * that waits for a buffer delivers messages, whose callbacks may consume
- * more and land here again: only the outer call grants (the same bytes
- * must not go twice), and it loops to cover what they added.
- */
-static void maybe_grant(struct amp_vuart *vu)
+static bool grant_due(const struct amp_vuart *vu)
 {
-	if (!vu->credits || vu->granting ||
-	    vu->ept.dest_addr == AMP_RPMSG_ADDR_ANY)
-		return;
+	return vu->credits && vu->rx_unacked &&
+	       (vu->rx_unacked >= vu->window / 2 || vu->rx_allowed == 0);
+}
+
+/*
+ * Grant back what was consumed, if the batch is due (see above).
+ *
+ * Inside a receive callback a grant never waits for a buffer: the peer
+ * may itself be waiting, inside a callback, for buffers only we can free
+ * by polling, and neither side would poll until a send timeout.  Such a
+ * grant stays due and goes with the next write, consumed() or
+ * amp_vuart_flush() outside callbacks, where waiting also delivers.
+ *
+ * A send that waits delivers messages, whose callbacks may consume more
+ * and land here again: only the outer call grants (the same bytes must
+ * not go twice), and it loops to cover what they added.
+ */
+static int maybe_grant(struct amp_vuart *vu, uint64_t deadline)
+{
+	int r = 0;
+
+	if (vu->granting || vu->ept.dest_addr == AMP_RPMSG_ADDR_ANY)
+		return 0;
+	if (vu->ept.dev->dispatching)
+		deadline = AMP_DEADLINE_NOW;
 	vu->granting = 1;
-	while (vu->rx_unacked &&
-	       (vu->rx_unacked >= vu->window / 2 || vu->rx_allowed == 0))
-		if (send_grant(vu, vu->rx_unacked))
-			break;
+	while (grant_due(vu) && !r)
+		r = send_grant(vu, vu->rx_unacked, deadline);
 	vu->granting = 0;
+	return r;
+}
+
+/* Outside callbacks: now + the device's send timeout, like a send. */
+static uint64_t grant_deadline(const struct amp_vuart *vu)
+{
+	struct amp_rpmsg_dev *dev = vu->ept.dev;
+
+	return dev->dispatching
+		       ? AMP_DEADLINE_NOW
+		       : amp_port_deadline(dev->port, dev->send_timeout_ns);
 }
 
 static void ctl_rx(struct amp_vuart *vu, const uint8_t *m, uint32_t len)
@@ -110,7 +133,7 @@ static void vuart_rx(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 		ctl_rx(vu, data, len);
 	else
 		data_rx(vu, data, len);
-	maybe_grant(vu);
+	maybe_grant(vu, AMP_DEADLINE_NOW);
 }
 
 /* The peer withdrew the channel: its credit and ours are void, and a
@@ -147,7 +170,7 @@ int amp_vuart_open(struct amp_vuart *vu, struct amp_rpmsg_dev *dev,
 	 * address, so it goes now, whole. */
 	if (vu->credits && dest != AMP_RPMSG_ADDR_ANY) {
 		vu->granting = 1;
-		r = send_grant(vu, vu->rx_unacked);
+		r = send_grant(vu, vu->rx_unacked, grant_deadline(vu));
 		vu->granting = 0;
 		if (r) {
 			amp_rpmsg_destroy_ept(&vu->ept);
@@ -177,8 +200,15 @@ int amp_vuart_consumed(struct amp_vuart *vu, uint32_t n)
 	if (n > held)
 		return -AMP_EINVAL;
 	vu->rx_unacked += n;
-	maybe_grant(vu);
+	maybe_grant(vu, grant_deadline(vu));
 	return 0;
+}
+
+int amp_vuart_flush(struct amp_vuart *vu, uint64_t deadline)
+{
+	int r = maybe_grant(vu, deadline);
+
+	return r ? r : grant_due(vu) ? -AMP_EAGAIN : 0;
 }
 
 /* Wait until the peer grants more (or the deadline); 0 when there is
@@ -193,7 +223,12 @@ static int wait_credit(struct amp_vuart *vu, uint64_t deadline)
 		return vu->tx_credit ? 0 : -AMP_EAGAIN;
 	}
 	while (!vu->tx_credit) {
-		int r = amp_rpmsg_wait(dev, deadline);
+		int r;
+
+		/* Our own grant first: the peer may be waiting for it before
+		 * it can consume and grant back. */
+		maybe_grant(vu, deadline);
+		r = amp_rpmsg_wait(dev, deadline);
 
 		if (r < 0)
 			return r;
@@ -217,7 +252,7 @@ int amp_vuart_write(struct amp_vuart *vu, const void *data, uint32_t len,
 		return -AMP_ENOTCONN;
 	if (len > INT32_MAX)
 		len = INT32_MAX;
-	maybe_grant(vu); /* one that could not go out before */
+	maybe_grant(vu, deadline); /* one that could not go out before */
 	while (sent < len) {
 		uint32_t n = len - sent < max ? len - sent : max;
 

@@ -255,7 +255,7 @@ static void tty1_rx(struct amp_vuart *vu, const void *data, uint32_t len)
 
 int amp_app_idle(struct amp_rpmsg_dev *dev, uint64_t deadline)
 {
-	int r = tty0_flush(deadline);
+	int r = tty0_flush(deadline), busy;
 
 	(void)dev;
 	if (r >= 0 || r == -AMP_ETIMEDOUT)
@@ -271,7 +271,13 @@ int amp_app_idle(struct amp_rpmsg_dev *dev, uint64_t deadline)
 	}
 	if (r == -AMP_EPIPE)
 		return 0; /* the main loop's wait sees the host gone */
-	return echo_head != echo_tail || tty0_out_len;
+	busy = echo_head != echo_tail || tty0_out_len;
+	/* Grants a callback could not send (no buffer then). */
+	if (amp_vuart_flush(&tty0, deadline) == -AMP_ETIMEDOUT)
+		busy = 1;
+	if (amp_vuart_flush(&tty1, deadline) == -AMP_ETIMEDOUT)
+		busy = 1;
+	return busy;
 }
 
 /* ---- ampkit-ctl ---- */

@@ -117,9 +117,22 @@ int amp_vuart_write(struct amp_vuart *vu, const void *data, uint32_t len,
 uint32_t amp_vuart_write_room(const struct amp_vuart *vu);
 
 /* rx_window mode: the application consumed n more bytes of what its
- * callback was given; grants them back to the peer (batched).  0, or
+ * callback was given; grants them back to the peer (batched; outside a
+ * callback waiting up to the device's send timeout for a buffer).  0, or
  * -AMP_EINVAL if n is more than the application was given and had not
  * consumed yet (nothing is granted then). */
 int amp_vuart_consumed(struct amp_vuart *vu, uint32_t n);
+
+/*
+ * Send a grant that is due but could not go out: inside a receive
+ * callback a grant never waits for a tx buffer (the peer may be waiting
+ * in its own callback for buffers only our polling frees), and a grant
+ * that found none stays due.  write and consumed send it too; a loop that
+ * only receives calls this outside callbacks, before it waits (a firmware
+ * from amp_app_idle), waiting for a buffer until `deadline` while
+ * delivering messages.  0 when no grant is due, else -AMP_EAGAIN (NOW, or
+ * no buffer), -AMP_ETIMEDOUT, -AMP_EPIPE.
+ */
+int amp_vuart_flush(struct amp_vuart *vu, uint64_t deadline);
 
 #endif

@@ -665,6 +665,57 @@ static void test_grant_not_doubled(void **state)
 	pair_del(p);
 }
 
+/* The host consumes inside its receive callback while every tx buffer is
+ * in flight: the grant does not wait there (the peer might be waiting in
+ * its own callback for our buffers), stays due, and goes with
+ * amp_vuart_flush() once a buffer is back. */
+static void consume_in_cb(struct amp_vuart *vu, const void *data, uint32_t len)
+{
+	sink_cb(vu, data, len);
+	assert_int_equal(amp_vuart_consumed(vu, len), 0);
+}
+
+static void test_grant_in_callback_never_waits(void **state)
+{
+	struct pair *p = pair_new(16, AMP_RPMSG_FEATURES, AMP_RPMSG_FEATURES);
+	uint8_t buf[16 * 496];
+	struct sink h, r;
+	uint64_t t0;
+	int sent;
+
+	(void)state;
+	sink_init(&h, 2000);
+	sink_init(&r, sizeof(buf));
+	fill(buf, 0, sizeof(buf));
+	ports_open(p, &h, &r, AMP_VUART_NAME, 1000, 0);
+	h.vu.cb = consume_in_cb;
+	sent = amp_vuart_write(&h.vu, buf, sizeof(buf), AMP_DEADLINE_NOW);
+	assert_int_equal(sent, (int)sizeof(buf)); /* every host tx buffer */
+	assert_int_equal(amp_vuart_write(&r.vu, buf, 1000, AMP_DEADLINE_NOW),
+			 1000);
+	t0 = p->hport.now;
+	assert_int_equal(amp_rpmsg_poll(&p->host), 3);
+	check_stream(&h, 1000);
+	assert_true(p->hport.now - t0 < 1000);	    /* did not wait */
+	assert_int_equal(h.vu.stats.credits_tx, 1); /* only the opening */
+	assert_int_equal(amp_vuart_flush(&h.vu, AMP_DEADLINE_NOW), -AMP_EAGAIN);
+	/* The remote writes on: no credit, nothing goes. */
+	assert_int_equal(amp_vuart_write(&r.vu, buf, 10, AMP_DEADLINE_NOW),
+			 -AMP_EAGAIN);
+	/* The remote reads, the host's buffers come back, the grant goes. */
+	while (amp_rpmsg_poll(&p->remote) > 0)
+		;
+	check_stream(&r, sizeof(buf));
+	assert_int_equal(amp_vuart_flush(&h.vu, AMP_DEADLINE_NOW), 0);
+	assert_int_equal(h.vu.stats.credits_tx, 2);
+	assert_int_equal(amp_vuart_flush(&h.vu, AMP_DEADLINE_NOW), 0);
+	assert_int_equal(amp_rpmsg_poll(&p->remote), 1);
+	assert_int_equal(amp_vuart_write_room(&r.vu), 1000);
+	free(h.data);
+	free(r.data);
+	pair_del(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -680,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_overrun),
 		cmocka_unit_test(test_bad_control),
 		cmocka_unit_test(test_grant_not_doubled),
+		cmocka_unit_test(test_grant_in_callback_never_waits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
