@@ -165,27 +165,23 @@ static void run_seed_paired(struct run *run, struct amp_bench_xport *raw,
 }
 
 /*
- * The terminal path a user of /dev/ttyRPMSG0 takes, and right before it
- * the same client writing a plain pty pair, so the ratio of the two 1 MiB
- * rows prices what the firmware's tty adds to a kernel pty.
+ * The terminal path a user of /dev/ttyRPMSG0 takes, and beside it the
+ * same client writing a plain pty pair, so the ratio of the two 1 MiB
+ * rows prices what the firmware's tty adds to a kernel pty.  The extended
+ * rows go in pairs, pty pair then tty for each size, so the two figures
+ * of a ratio are taken a moment apart, not a matrix apart.
  */
 static void run_tty(struct run *run)
 {
 	const struct amp_bench_opts *o = run->o;
-	struct amp_bench_result proto = { .mode = "ptypair",
-					  .matrix = "extended" };
-	struct amp_bench_xport *x;
+	struct amp_bench_result tty_proto = { .mode = "tty" },
+				pty_proto = { .mode = "ptypair",
+					      .matrix = "extended" };
+	struct amp_bench_xport *tty = NULL, *pty = NULL;
+	bool extended = o->matrices & AMP_BENCH_MATRIX_EXTENDED;
 	char err[200], path[4096];
+	size_t i;
 
-	x = amp_bench_ptypair_open(amp_bench_serve_stream_resp, err,
-				   sizeof(err));
-	if (x) {
-		run_tests(run, x, &proto, extended_matrix,
-			  sizeof(extended_matrix) / sizeof(extended_matrix[0]));
-		amp_bench_xport_close(x);
-	} else {
-		setup_failed(run, "pty pair", err);
-	}
 	if (o->tty_path) {
 		snprintf(path, sizeof(path), "%s", o->tty_path);
 	} else if (!o->tty_setup) {
@@ -196,24 +192,31 @@ static void run_tty(struct run *run)
 		setup_failed(run, "tty", err);
 		return;
 	}
-	x = amp_bench_tty_open(path, o->tty_baud, err, sizeof(err));
-	if (!x) {
+	tty = amp_bench_tty_open(path, o->tty_baud, err, sizeof(err));
+	if (!tty)
 		setup_failed(run, "tty", err);
-		goto done;
+	if (extended) {
+		pty = amp_bench_ptypair_open(amp_bench_serve_stream_resp, err,
+					     sizeof(err));
+		if (!pty)
+			setup_failed(run, "pty pair", err);
 	}
-	proto.mode = "tty";
-	if (o->matrices & AMP_BENCH_MATRIX_SEED) {
-		proto.matrix = "seed";
-		run_tests(run, x, &proto, seed_matrix,
+	if (tty && (o->matrices & AMP_BENCH_MATRIX_SEED)) {
+		tty_proto.matrix = "seed";
+		run_tests(run, tty, &tty_proto, seed_matrix,
 			  sizeof(seed_matrix) / sizeof(seed_matrix[0]));
 	}
-	if (o->matrices & AMP_BENCH_MATRIX_EXTENDED) {
-		proto.matrix = "extended";
-		run_tests(run, x, &proto, extended_matrix,
-			  sizeof(extended_matrix) / sizeof(extended_matrix[0]));
+	tty_proto.matrix = "extended";
+	for (i = 0; extended &&
+		    i < sizeof(extended_matrix) / sizeof(extended_matrix[0]);
+	     i++) {
+		if (pty)
+			run_tests(run, pty, &pty_proto, &extended_matrix[i], 1);
+		if (tty)
+			run_tests(run, tty, &tty_proto, &extended_matrix[i], 1);
 	}
-	amp_bench_xport_close(x);
-done:
+	amp_bench_xport_close(pty);
+	amp_bench_xport_close(tty);
 	if (!o->tty_path && o->tty_done)
 		o->tty_done(o->tty_priv);
 }
