@@ -125,7 +125,13 @@ static void test_stream_resp_cut_headers(void **state)
 
 static void test_tty_seed_ok(void **state)
 {
+	static const uint32_t seed[11][2] = {
+		{ 512, 1 },  { 512, 2 },  { 512, 4 },  { 512, 8 },
+		{ 1024, 1 }, { 1024, 2 }, { 1024, 4 }, { 1024, 5 },
+		{ 2048, 1 }, { 2048, 2 }, { 4096, 1 },
+	};
 	struct amp_bench_result res;
+	int i;
 	struct amp_bench_xport *x;
 	char path[64];
 	pid_t child;
@@ -134,15 +140,15 @@ static void test_tty_seed_ok(void **state)
 	x = tty_or_die(amp_bench_serve_stream_resp, &child, path, sizeof(path));
 	assert_true(x->stream);
 	memset(&res, 0, sizeof(res));
-	/* The seed's matrix, each block one write. */
-	assert_int_equal(
-		amp_bench_run_test(x, 512, 8, 5, true, 5000 * MS, &res), 0);
-	assert_int_equal(res.msgs, 8);
-	assert_int_equal(res.total, 4096);
-	assert_int_equal(
-		amp_bench_run_test(x, 4096, 1, 5, true, 5000 * MS, &res), 0);
-	assert_int_equal(
-		amp_bench_run_test(x, 1024, 5, 5, true, 5000 * MS, &res), 0);
+	/* The seed's whole matrix, each block one write. */
+	for (i = 0; i < 11; i++) {
+		assert_int_equal(amp_bench_run_test(x, seed[i][0], seed[i][1],
+						    5, true, 5000 * MS, &res),
+				 0);
+		assert_true(res.ok);
+		assert_int_equal(res.msgs, seed[i][1]);
+		assert_int_equal(res.total, seed[i][0] * seed[i][1]);
+	}
 	/* Far past the seed's 5-6 KB hang, with the 4-byte ack. */
 	assert_int_equal(
 		amp_bench_run_test(x, 1 << 20, 1, 3, true, 10000 * MS, &res),
