@@ -195,7 +195,8 @@ static void tty0_rx(struct amp_vuart *vu, const void *data, uint32_t len)
 /* ---- tty1: echo, through a ring drained from the main loop ---- */
 
 /* The window tty1 grants is the ring: with credits the host can never
- * have more bytes here than fit. */
+ * have more bytes here than fit.  (Without credits the ring is not used:
+ * see tty1_rx.) */
 #define ECHO_RING 16384u
 static struct amp_vuart tty1;
 static uint8_t echo_ring[ECHO_RING];
@@ -232,12 +233,23 @@ static void tty1_rx(struct amp_vuart *vu, const void *data, uint32_t len)
 	struct amp_rpmsg_dev *dev = vu->ept.dev;
 	const uint8_t *p = data;
 	uint32_t at, n;
+	int r;
 
-	/* Only a peer without credits (upstream rpmsg_tty) can outrun the
-	 * ring.  It has no window to wait on, so make room here: without
-	 * credits a write waits only for tx buffers, which a callback may. */
-	if (len > ECHO_RING - (echo_head - echo_tail) && !vu->credits)
-		echo_drain(amp_port_deadline(dev->port, dev->send_timeout_ns));
+	/* Without credits (an upstream rpmsg_tty host) there is no window
+	 * to hold the host to, only the rings: echo at once, as the OpenAMP
+	 * echo does.  Such a write waits only for tx buffers, which a
+	 * callback may, and the host frees them while it sends. */
+	if (!vu->credits) {
+		r = amp_vuart_write(
+			vu, data, len,
+			amp_port_deadline(dev->port, dev->send_timeout_ns));
+		if (r != (int)len)
+			amp_app_log("tty1: echo of %u bytes: %d", (unsigned)len,
+				    r);
+		return;
+	}
+	/* With credits the window is the ring: this cannot happen unless
+	 * the accounting broke. */
 	if (len > ECHO_RING - (echo_head - echo_tail)) {
 		amp_app_log("tty1: %u bytes dropped, echo ring full",
 			    (unsigned)len);

@@ -122,7 +122,9 @@ static void pump_ctl(struct fw *f, struct ctl_rx *c, unsigned want)
 	}
 }
 
-static void fw_start(struct fw *f)
+/* Start the firmware, the host offering `features` (F_CREDITS or not),
+ * and open both tty ports, ctl and raw. */
+static void fw_start_features(struct fw *f, uint32_t features)
 {
 	struct amp_rproc_chan_info ch[8];
 	struct amp_rproc_cfg cfg;
@@ -134,10 +136,12 @@ static void fw_start(struct fw *f)
 	assert_non_null(f->rp);
 	amp_rproc_cfg_default(&cfg);
 	cfg.firmware = fw;
+	cfg.rpmsg.features = features;
 	if (amp_rproc_start(f->rp, &cfg))
 		fail_msg("start: %s", amp_rproc_error(f->rp));
 	f->dev = amp_rproc_rpmsg(f->rp);
-	assert_true(f->dev->credits); /* both sides are ampkit */
+	assert_int_equal(f->dev->credits,
+			 !!(features & (1u << AMP_VIRTIO_RPMSG_F_CREDITS)));
 	/* The tty ports are announced last, in order. */
 	for (n = 0; n < 5;) {
 		assert_true(amp_rproc_run(f->rp, NULL, 0, 10 * SEC) >= 0);
@@ -173,6 +177,11 @@ static void fw_start(struct fw *f)
 					      AMP_RPMSG_ADDR_ANY, raw, ctl_cb,
 					      &f->raw_rx),
 			 0);
+}
+
+static void fw_start(struct fw *f)
+{
+	fw_start_features(f, AMP_RPMSG_FEATURES);
 }
 
 static void fw_stop(struct fw *f)
@@ -358,6 +367,41 @@ static void test_log_emulation(void **state)
 	fw_stop(&f);
 }
 
+/* A host that does not acknowledge F_CREDITS, like Linux: the firmware's
+ * ports fall back to upstream framing (no control message either way)
+ * and still carry the seed protocol and a 256 KiB echo intact, the rings
+ * being the only back-pressure. */
+static void test_raw_fallback(void **state)
+{
+	const uint32_t n = 256u << 10;
+	uint8_t *buf = malloc(n);
+	struct fw f;
+
+	(void)state;
+	assert_non_null(buf);
+	for (uint32_t i = 0; i < n; i++)
+		buf[i] = (uint8_t)(i * 13 + (i >> 9));
+	fw_start_features(&f, AMP_RPMSG_FEATURES &
+				      ~(1u << AMP_VIRTIO_RPMSG_F_CREDITS));
+	assert_false(f.tty0.credits || f.tty1.credits);
+	tty_seed_test(&f, 512);
+	tty_seed_test(&f, 100000);
+	tty_seed_cut(&f, 4096, 3);
+	assert_int_equal(
+		amp_vuart_write(&f.tty1, buf, n,
+				amp_port_deadline(f.dev->port, 30 * SEC)),
+		(int)n);
+	pump_until(&f, &f.s1.n, n);
+	assert_int_equal(f.s1.n, n);
+	assert_memory_equal(f.s1.data, buf, n);
+	assert_int_equal(f.tty1.stats.credits_rx + f.tty1.stats.credits_tx +
+				 f.tty0.stats.credits_rx +
+				 f.tty0.stats.credits_tx,
+			 0);
+	free(buf);
+	fw_stop(&f);
+}
+
 static int group_setup(void **state)
 {
 	const char *dir = getenv("AMPKIT_FW_DIR");
@@ -377,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_seed_over_tty0),
 		cmocka_unit_test(test_echo_1mib_over_tty1),
 		cmocka_unit_test(test_log_emulation),
+		cmocka_unit_test(test_raw_fallback),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
