@@ -152,6 +152,16 @@ int amp_bench_run_test(struct amp_bench_xport *x, uint32_t block,
 		       uint32_t blocks, uint32_t reps, bool warmup,
 		       uint64_t timeout_ns, struct amp_bench_result *res);
 
+/* The same test on two transports, repetition by repetition (a, b, a,
+ * b, ...), so both see the same moments of a machine whose load moves:
+ * for a ratio of the two.  A transport that fails stops; the other goes
+ * on.  0 if both are ok, else -1. */
+int amp_bench_run_test_pair(struct amp_bench_xport *a,
+			    struct amp_bench_xport *b, uint32_t block,
+			    uint32_t blocks, uint32_t reps, bool warmup,
+			    uint64_t timeout_ns, struct amp_bench_result *res_a,
+			    struct amp_bench_result *res_b);
+
 /* Round trips of a `size`-byte message through an echo peer. */
 int amp_bench_run_pingpong(struct amp_bench_xport *x, uint32_t size,
 			   uint32_t iters, uint32_t warmup,

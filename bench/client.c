@@ -119,14 +119,26 @@ static int run_once(struct amp_bench_xport *x, const uint8_t *first,
 	return 0;
 }
 
-int amp_bench_run_test(struct amp_bench_xport *x, uint32_t block,
-		       uint32_t blocks, uint32_t reps, bool warmup,
-		       uint64_t timeout_ns, struct amp_bench_result *res)
-{
-	uint64_t total = (uint64_t)block * blocks, ns, *samples = NULL;
-	uint32_t max = x->max_msg, hdr, first_len, done = 0, i;
-	uint8_t *pat = NULL, *first = NULL;
+/* One transport's part of a test: its buffers, its samples. */
+struct test_run {
+	struct amp_bench_xport *x;
+	struct amp_bench_result *res;
+	uint8_t *pat, *first;
+	uint64_t *samples;
+	uint32_t done;
+	bool live; /* set up, and no repetition has failed */
+};
 
+static void test_begin(struct test_run *t, struct amp_bench_xport *x,
+		       uint32_t block, uint32_t blocks, uint32_t reps,
+		       struct amp_bench_result *res)
+{
+	uint64_t total = (uint64_t)block * blocks;
+	uint32_t max = x->max_msg, hdr, first_len;
+
+	memset(t, 0, sizeof(*t));
+	t->x = x;
+	t->res = res;
 	res->block = block;
 	res->blocks = blocks;
 	res->total = total;
@@ -143,44 +155,97 @@ int amp_bench_run_test(struct amp_bench_xport *x, uint32_t block,
 	if (x->broken) {
 		fail(res, 0, "skipped: the transport broke in an earlier test",
 		     0);
-		return -1;
+		return;
 	}
 	if (total > UINT32_MAX || block == 0 || blocks == 0 || reps == 0 ||
 	    first_len < hdr) {
 		fail(res, 0, "test shape not supported", 0);
-		return -1;
+		return;
 	}
-	pat = pattern_new(max);
-	first = malloc(max);
-	samples = calloc(reps, sizeof(*samples));
-	if (!pat || !first || !samples) {
+	t->pat = pattern_new(max);
+	t->first = malloc(max);
+	t->samples = calloc(reps, sizeof(*t->samples));
+	if (!t->pat || !t->first || !t->samples) {
 		fail(res, 0, "out of memory", 0);
-		goto out;
+		return;
 	}
-	memcpy(first, pat, first_len);
-	amp_bench_hdr_write(first, (uint32_t)total,
-			    pattern_crc(pat, max, hdr, total));
+	memcpy(t->first, t->pat, first_len);
+	amp_bench_hdr_write(t->first, (uint32_t)total,
+			    pattern_crc(t->pat, max, hdr, total));
+	t->live = true;
+}
 
-	if (warmup && run_once(x, first, pat, block, blocks, total, timeout_ns,
-			       0, res, &ns) < 0)
-		goto out;
-	for (i = 0; i < reps; i++) {
-		if (run_once(x, first, pat, block, blocks, total, timeout_ns, i,
-			     res, &ns) < 0)
-			break;
-		samples[done++] = ns;
-	}
-	res->reps = done;
-	amp_bench_stats(samples, done, &res->st);
+/* Repetition `rep`; its time kept as a sample unless it is the warm-up.
+ * A failed repetition ends this transport's part of the test. */
+static void test_rep(struct test_run *t, uint64_t timeout_ns, uint32_t rep,
+		     bool keep)
+{
+	const struct amp_bench_result *res = t->res;
+	uint64_t ns;
+
+	if (!t->live)
+		return;
+	if (run_once(t->x, t->first, t->pat, res->block, res->blocks,
+		     res->total, timeout_ns, rep, t->res, &ns) < 0)
+		t->live = false;
+	else if (keep)
+		t->samples[t->done++] = ns;
+}
+
+static int test_end(struct test_run *t)
+{
+	struct amp_bench_result *res = t->res;
+
+	res->reps = t->done;
+	amp_bench_stats(t->samples, t->done, &res->st);
 	if (res->st.median_ns) {
-		res->bytes_per_s = (double)total * 1e9 / res->st.median_ns;
+		res->bytes_per_s = (double)res->total * 1e9 / res->st.median_ns;
 		res->msgs_per_s = (double)res->msgs * 1e9 / res->st.median_ns;
 	}
-out:
-	free(samples);
-	free(first);
-	free(pat);
+	free(t->samples);
+	free(t->first);
+	free(t->pat);
 	return res->ok ? 0 : -1;
+}
+
+int amp_bench_run_test(struct amp_bench_xport *x, uint32_t block,
+		       uint32_t blocks, uint32_t reps, bool warmup,
+		       uint64_t timeout_ns, struct amp_bench_result *res)
+{
+	struct test_run t;
+	uint32_t i;
+
+	test_begin(&t, x, block, blocks, reps, res);
+	if (warmup)
+		test_rep(&t, timeout_ns, 0, false);
+	for (i = 0; i < reps && t.live; i++)
+		test_rep(&t, timeout_ns, i, true);
+	return test_end(&t);
+}
+
+int amp_bench_run_test_pair(struct amp_bench_xport *a,
+			    struct amp_bench_xport *b, uint32_t block,
+			    uint32_t blocks, uint32_t reps, bool warmup,
+			    uint64_t timeout_ns, struct amp_bench_result *res_a,
+			    struct amp_bench_result *res_b)
+{
+	struct test_run t[2];
+	uint32_t i;
+	int ra, rb;
+
+	test_begin(&t[0], a, block, blocks, reps, res_a);
+	test_begin(&t[1], b, block, blocks, reps, res_b);
+	if (warmup) {
+		test_rep(&t[0], timeout_ns, 0, false);
+		test_rep(&t[1], timeout_ns, 0, false);
+	}
+	for (i = 0; i < reps && (t[0].live || t[1].live); i++) {
+		test_rep(&t[0], timeout_ns, i, true);
+		test_rep(&t[1], timeout_ns, i, true);
+	}
+	ra = test_end(&t[0]);
+	rb = test_end(&t[1]);
+	return ra || rb ? -1 : 0;
 }
 
 int amp_bench_run_pingpong(struct amp_bench_xport *x, uint32_t size,

@@ -167,9 +167,9 @@ static void run_seed_paired(struct run *run, struct amp_bench_xport *raw,
 /*
  * The terminal path a user of /dev/ttyRPMSG0 takes, and beside it the
  * same client writing a plain pty pair, so the ratio of the two 1 MiB
- * rows prices what the firmware's tty adds to a kernel pty.  The extended
- * rows go in pairs, pty pair then tty for each size, so the two figures
- * of a ratio are taken a moment apart, not a matrix apart.
+ * rows prices what the firmware's tty adds to a kernel pty.  Each
+ * extended size runs on both at once, repetitions alternating, so the two
+ * figures of the ratio see the same moments of the machine's load.
  */
 static void run_tty(struct run *run)
 {
@@ -210,10 +210,20 @@ static void run_tty(struct run *run)
 	for (i = 0; extended &&
 		    i < sizeof(extended_matrix) / sizeof(extended_matrix[0]);
 	     i++) {
-		if (pty)
-			run_tests(run, pty, &pty_proto, &extended_matrix[i], 1);
-		if (tty)
-			run_tests(run, tty, &tty_proto, &extended_matrix[i], 1);
+		const struct test *t = &extended_matrix[i];
+		uint64_t total = (uint64_t)t->block * t->blocks;
+		struct amp_bench_result a = pty_proto, b = tty_proto;
+
+		if (!pty || !tty) {
+			run_tests(run, pty ? pty : tty,
+				  pty ? &pty_proto : &tty_proto, t, 1);
+			continue;
+		}
+		amp_bench_run_test_pair(pty, tty, t->block, t->blocks,
+					reps_for(o, total, false), true,
+					timeout_for(total), &a, &b);
+		record(run, &a);
+		record(run, &b);
 	}
 	amp_bench_xport_close(pty);
 	amp_bench_xport_close(tty);

@@ -169,6 +169,41 @@ static void test_wrong_count(void **state)
 	amp_bench_xport_close(x);
 }
 
+/* Two transports, repetitions alternating: each gets its own row; one
+ * that lies fails alone and the other still runs every repetition. */
+static void test_pair(void **state)
+{
+	struct amp_bench_xport *a = open_or_die(amp_bench_serve_resp, 496),
+			       *b = open_or_die(amp_bench_serve_resp, 496);
+	struct amp_bench_result ra, rb;
+
+	(void)state;
+	memset(&ra, 0, sizeof(ra));
+	memset(&rb, 0, sizeof(rb));
+	assert_int_equal(amp_bench_run_test_pair(a, b, 1024, 2, 7, true,
+						 5000 * MS, &ra, &rb),
+			 0);
+	assert_true(ra.ok && rb.ok);
+	assert_int_equal(ra.reps, 7);
+	assert_int_equal(rb.reps, 7);
+	assert_int_equal(ra.total, 2048);
+	assert_int_equal(rb.msgs, 6);
+	assert_true(ra.st.median_ns > 0 && rb.st.median_ns > 0);
+	amp_bench_xport_close(b);
+
+	b = open_or_die(serve_liar, 496);
+	assert_int_equal(amp_bench_run_test_pair(b, a, 512, 1, 5, false,
+						 5000 * MS, &rb, &ra),
+			 -1);
+	assert_false(rb.ok);
+	assert_int_equal(rb.reps, 0);
+	assert_non_null(strstr(rb.why, "ack says 513 bytes, sent 512"));
+	assert_true(ra.ok);
+	assert_int_equal(ra.reps, 5);
+	amp_bench_xport_close(b);
+	amp_bench_xport_close(a);
+}
+
 static void test_timeout_breaks_transport(void **state)
 {
 	struct amp_bench_xport *x = open_or_die(serve_silent, 496);
@@ -287,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_seed_ok),
 		cmocka_unit_test(test_extended_ok),
 		cmocka_unit_test(test_wrong_count),
+		cmocka_unit_test(test_pair),
 		cmocka_unit_test(test_timeout_breaks_transport),
 		cmocka_unit_test(test_dead_peer),
 		cmocka_unit_test(test_bad_shape),
