@@ -846,8 +846,18 @@ static int wait_offline(struct pollfd *fds, int nfds, uint64_t deadline)
 	return 0;
 }
 
-/* Spin for a message (never longer than spin_ns or the deadline): a
- * reply usually comes sooner than a wake-up would. */
+/* The caller waits for a tx buffer and one is free (the host reclaims
+ * used ones on its next send; never-used ones count too). */
+static bool tx_free(struct amp_rproc *rp)
+{
+	return rp->wake_on_tx &&
+	       (amp_vq_pending(&rp->rpmsg.svq) || rp->rpmsg.nspare ||
+		rp->rpmsg.next_tx < rp->rpmsg.buf_count);
+}
+
+/* Spin for a message, or a free tx buffer when the caller waits for one
+ * (never longer than spin_ns or the deadline): either usually comes
+ * sooner than a wake-up would. */
 static bool spin_for_rx(struct amp_rproc *rp, uint64_t until)
 {
 	uint64_t end = mono_ns() + rp->spin_ns;
@@ -855,7 +865,7 @@ static bool spin_for_rx(struct amp_rproc *rp, uint64_t until)
 
 	if (end > until)
 		end = until;
-	while (!amp_vq_pending(&rp->rpmsg.rvq)) {
+	while (!amp_vq_pending(&rp->rpmsg.rvq) && !tx_free(rp)) {
 		if (++i & 15)
 			continue;
 		if (mono_ns() >= end)
@@ -867,15 +877,6 @@ static bool spin_for_rx(struct amp_rproc *rp, uint64_t until)
 void amp_rproc_wake_on_tx(struct amp_rproc *rp, bool on)
 {
 	rp->wake_on_tx = on;
-}
-
-/* The caller waits for a tx buffer and one is free (the host reclaims
- * used ones on its next send; never-used ones count too). */
-static bool tx_free(struct amp_rproc *rp)
-{
-	return rp->wake_on_tx &&
-	       (amp_vq_pending(&rp->rpmsg.svq) || rp->rpmsg.nspare ||
-		rp->rpmsg.next_tx < rp->rpmsg.buf_count);
 }
 
 int amp_rproc_run(struct amp_rproc *rp, struct pollfd *fds, int nfds,
