@@ -383,14 +383,22 @@ void amp_ttyport_io(struct amp_ttyport *t, short revents)
 
 bool amp_ttyport_pump(struct amp_ttyport *t)
 {
+	bool grant_due = false;
+
 	if (!t->down && (t->out_len || t->unwanted))
 		flush_out(t);
 	if (!t->down)
 		send_in(t);
+	/* A grant the vuart could not send from inside a receive callback
+	 * (no tx buffer then) stays due until someone sends it: without
+	 * it the firmware may wait for credit forever. */
+	if (!t->down)
+		grant_due = amp_vuart_flush(&t->vu, AMP_DEADLINE_NOW) ==
+			    -AMP_EAGAIN;
 	if (t->down)
 		return false;
 	check_stats(t);
-	return t->starved;
+	return t->starved || grant_due;
 }
 
 bool amp_ttyport_moved(struct amp_ttyport *t)

@@ -53,9 +53,10 @@ short amp_ttyport_events(const struct amp_ttyport *t);
 void amp_ttyport_io(struct amp_ttyport *t, short revents);
 
 /* After the rpmsg device delivered messages (data, credits): move what
- * can move now, without waiting, and report protocol errors the vuart
- * counted.  Returns true if the port waits for a free tx buffer (not
- * credit): the caller's loop must then wake when one is released. */
+ * can move now, without waiting, send a grant left due, and report
+ * protocol errors the vuart counted.  Returns true if the port waits for
+ * a free tx buffer (not credit): the caller's loop must then wake when
+ * one is released. */
 bool amp_ttyport_pump(struct amp_ttyport *t);
 
 /* Whether bytes went through the pty since the last call: more are
