@@ -10,8 +10,9 @@
  * protocol at 1 MiB and more per test with one write() each, one 1 MiB
  * write() echoed whole, 1000 opens and closes of one port while the other
  * carries traffic, a crash with clients attached (hangup, then a fresh
- * open after recovery carries the benchmark), and a firmware killed
- * mid-transfer while another coprocessor keeps serving.
+ * open after recovery carries the benchmark), stop, start and shutdown
+ * with a client attached, and a firmware killed mid-transfer while
+ * another coprocessor keeps serving.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -605,6 +606,37 @@ static void test_crash_hangup_recover(void **state)
 	assert_true(log_has("ttyRPMSG1 up", 2));
 }
 
+/* `ampkit stop` hangs the ports up as a crash does and removes their
+ * paths; `start` brings them back; `shutdown` leaves nothing behind. */
+static void test_stop_start_shutdown(void **state)
+{
+	char path[256], rel[128];
+	struct stat st;
+	int fd;
+
+	(void)state;
+	start("remoteproc0");
+	fd = tty_open("remoteproc0", 1);
+	assert_int_equal(ampkit("stop", NULL), 0);
+	assert_hung_up(fd, "ttyRPMSG1 after stop");
+	close(fd);
+	for (int i = 0; i < 2; i++) {
+		tty_path(path, sizeof(path), "remoteproc0", i);
+		assert_int_equal(lstat(path, &st), -1);
+	}
+	assert_int_equal(ampkit("channels", NULL), 0);
+	assert_null(strstr(out, "ttyRPMSG"));
+
+	assert_int_equal(ampkit("start", "--wait", "ttyRPMSG1", NULL), 0);
+	fd = tty_open("remoteproc0", 0);
+	assert_int_equal(seed_test(fd, MiB), MiB);
+	assert_int_equal(ampkit("shutdown", NULL), 0);
+	assert_hung_up(fd, "ttyRPMSG0 after shutdown");
+	close(fd);
+	snprintf(rel, sizeof(rel), "%s/remoteproc0", run_dir);
+	assert_int_equal(lstat(rel, &st), -1);
+}
+
 /* Reader side of a transfer that the firmware's death cuts short. */
 struct drain {
 	pthread_t th;
@@ -688,6 +720,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_crash_hangup_recover,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_start_shutdown, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_killed_mid_transfer, setup,
 						teardown),
 	};
