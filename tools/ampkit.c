@@ -186,7 +186,7 @@ struct bench_tty {
 	struct bench_daemon bd;
 	const char *fw;
 	bool private_dir; /* a run directory of our own, removed after */
-	char tmpdir[64];
+	char tmpdir[PATH_MAX];
 };
 
 static int bench_daemon_prepare(struct bench_daemon *bd, const char *fw,
@@ -1164,8 +1164,16 @@ static int bench_tty_setup(void *priv, char *path, size_t pathlen, char *err,
 	int r;
 
 	if (bt->private_dir) {
-		snprintf(bt->tmpdir, sizeof(bt->tmpdir),
-			 "/tmp/ampkit-bench-XXXXXX");
+		const char *tmp = getenv("TMPDIR");
+
+		int n = snprintf(bt->tmpdir, sizeof(bt->tmpdir),
+				 "%s/ampkit-bench-XXXXXX",
+				 tmp && *tmp ? tmp : "/tmp");
+
+		if (n < 0 || (size_t)n >= sizeof(bt->tmpdir)) {
+			snprintf(err, errlen, "TMPDIR is too long");
+			return -1;
+		}
 		if (!mkdtemp(bt->tmpdir)) {
 			snprintf(err, errlen, "mkdtemp %s: %s", bt->tmpdir,
 				 strerror(errno));
