@@ -95,6 +95,23 @@ static void rx_cb(struct amp_vuart *vu, const void *data, uint32_t len)
 	t->out_len += len;
 }
 
+/* Give n bytes back to the firmware.  Outside a callback the vuart
+ * waits up to the device's send timeout for a buffer to carry a grant
+ * that is due; this thread must never wait, so the timeout is zero for
+ * the call: a grant that finds no buffer stays due, and the pump's
+ * amp_vuart_flush sends it once the loop wakes on a freed buffer. */
+static int consume(struct amp_ttyport *t, uint32_t n)
+{
+	struct amp_rpmsg_dev *dev = t->vu.ept.dev;
+	uint64_t keep = dev->send_timeout_ns;
+	int r;
+
+	dev->send_timeout_ns = 0;
+	r = amp_vuart_consumed(&t->vu, n);
+	dev->send_timeout_ns = keep;
+	return r;
+}
+
 /* Out ring into the master, as much as the pty takes now; what went in
  * is granted back to the firmware. */
 static void flush_out(struct amp_ttyport *t)
@@ -129,7 +146,7 @@ static void flush_out(struct amp_ttyport *t)
 	}
 	if (!t->out_len)
 		t->out_head = 0;
-	if (done && amp_vuart_consumed(&t->vu, done) < 0)
+	if (done && consume(t, done) < 0)
 		t->log(t->log_priv,
 		       "%s: %u bytes consumed but not held (a bug)", t->tag,
 		       done);

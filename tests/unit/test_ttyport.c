@@ -323,6 +323,80 @@ static void test_tx_buffers_exhausted(void **state)
 	assert_int_equal(nlogs, 0);
 }
 
+/*
+ * A grant falls due while every host tx buffer is in flight (the client
+ * keeps writing, the remote keeps sending but takes nothing): the port
+ * must not wait for a buffer to carry it (the coprocessor's thread serves
+ * everything else), it reports it waits for one, and the grant goes as
+ * soon as the remote frees buffers.
+ */
+static void test_grant_without_buffer(void **state)
+{
+	struct fixture *f = *state;
+	static uint8_t data[60000];
+	uint8_t m[8], buf[496];
+	uint32_t waits, granted, wrote = 0;
+	bool starved = false;
+	struct pollfd p;
+	ssize_t w;
+
+	amp_put_le32(m, AMP_VUART_CTL_CREDIT);
+	amp_put_le32(m + 4, 1u << 20);
+	assert_int_equal(amp_rpmsg_send_flags(&f->rept, AMP_RPMSG_ADDR_ANY,
+					      AMP_RPMSG_F_CTL, m, sizeof(m),
+					      AMP_DEADLINE_NOW),
+			 0);
+	amp_rpmsg_poll(&f->p.host);
+	memset(data, 0x5A, sizeof(data));
+	for (int it = 0; it < 1000 && !starved; it++) {
+		w = write(f->client, data, sizeof(data) - wrote);
+		if (w > 0)
+			wrote += (uint32_t)w;
+		p = (struct pollfd){ .fd = amp_ttyport_fd(f->t),
+				     .events = amp_ttyport_events(f->t) };
+		if (p.events && poll(&p, 1, 0) > 0)
+			amp_ttyport_io(f->t, p.revents);
+		starved = amp_ttyport_pump(f->t);
+	}
+	assert_true(starved); /* every host tx buffer is in flight */
+
+	/* The remote sends more than half the window; the client reads it
+	 * all, so the host owes a grant it has no buffer for. */
+	waits = f->p.hport.waits;
+	granted = f->granted;
+	for (uint32_t sent = 0; sent < WINDOW / 2 + 4096;) {
+		for (uint32_t i = 0; i < sizeof(buf); i++)
+			buf[i] = (uint8_t)((f->sent + i) * 7);
+		if (amp_rpmsg_send_deadline(&f->rept, AMP_RPMSG_ADDR_ANY, buf,
+					    sizeof(buf),
+					    AMP_DEADLINE_NOW) == 0) {
+			f->sent += sizeof(buf);
+			sent += sizeof(buf);
+			continue;
+		}
+		amp_rpmsg_poll(&f->p.host);
+		amp_ttyport_pump(f->t);
+		client_read(f);
+	}
+	for (int i = 0; i < 16; i++) {
+		amp_rpmsg_poll(&f->p.host);
+		starved = amp_ttyport_pump(f->t);
+		client_read(f);
+	}
+	assert_int_equal(f->read_off, f->sent);
+	assert_true(starved);
+	assert_int_equal(f->p.hport.waits, waits); /* never waited */
+	assert_int_equal(f->granted, granted);	   /* nothing could go */
+	assert_int_equal(nlogs, 0);
+
+	/* The remote takes the client's bytes, freeing buffers: the grant
+	 * goes out, and the client's bytes follow. */
+	for (int i = 0; i < 200 && f->rx_len < wrote; i++)
+		turn(f);
+	assert_true(f->granted >= granted + WINDOW / 2);
+	assert_int_equal(f->rx_len, wrote);
+}
+
 /* Hangup: the client sees POLLHUP and EIO, the stable path goes. */
 static void test_hangup(void **state)
 {
@@ -355,6 +429,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_credits, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tx_buffers_exhausted,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grant_without_buffer,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hangup, setup, teardown),
 	};
