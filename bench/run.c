@@ -288,40 +288,54 @@ enum {
 	DO_DAEMON = 1u << 4, /* seed and ping-pong through the daemon too */
 };
 
-static void run_rproc(struct run *run, uint32_t buf_size, uint32_t vring_num,
-		      unsigned what)
+/* A firmware of its own for one buffer configuration; proto learns what
+ * was really negotiated, not what was asked for.  NULL: reported. */
+static struct amp_rproc *start_firmware(struct run *run, uint32_t buf_size,
+					uint32_t vring_num,
+					struct amp_bench_result *proto)
 {
-	const struct amp_bench_opts *o = run->o;
-	struct amp_bench_result proto = { .mode = "raw" };
-	struct amp_bench_xport *raw = NULL, *echo = NULL, *dmn = NULL;
 	struct amp_rproc_cfg cfg;
 	struct amp_rpmsg_dev *dev;
-	struct amp_rproc *rp;
+	struct amp_rproc *rp = amp_rproc_new(NULL);
 	char err[200];
 	int ret;
 
-	if (!what)
-		return;
-	rp = amp_rproc_new(NULL);
 	if (!rp) {
 		setup_failed(run, "rproc", "out of memory");
-		return;
+		return NULL;
 	}
 	amp_rproc_cfg_default(&cfg);
-	cfg.firmware = o->firmware;
+	cfg.firmware = run->o->firmware;
 	cfg.rpmsg.buf_size = buf_size;
 	cfg.vring_num = vring_num;
 	ret = amp_rproc_start(rp, &cfg);
 	if (ret < 0) {
 		snprintf(err, sizeof(err), "%s (%s)", amp_rproc_error(rp),
 			 strerror(-ret));
-		setup_failed(run, o->firmware, err);
-		goto out;
+		setup_failed(run, run->o->firmware, err);
+		amp_rproc_free(rp);
+		return NULL;
 	}
-	/* Report what was really negotiated, not what was asked for. */
 	dev = amp_rproc_rpmsg(rp);
-	proto.buf_size = dev->buf_size;
-	proto.vring_num = dev->svq.num;
+	proto->buf_size = dev->buf_size;
+	proto->vring_num = dev->svq.num;
+	return rp;
+}
+
+static void run_rproc(struct run *run, uint32_t buf_size, uint32_t vring_num,
+		      unsigned what)
+{
+	const struct amp_bench_opts *o = run->o;
+	struct amp_bench_result proto = { .mode = "raw" };
+	struct amp_bench_xport *raw = NULL, *echo = NULL, *dmn = NULL;
+	struct amp_rproc *rp;
+	char err[200];
+
+	if (!what)
+		return;
+	rp = start_firmware(run, buf_size, vring_num, &proto);
+	if (!rp)
+		return;
 
 	if (what & (DO_SEED | DO_EXTENDED | DO_STREAM | DO_DAEMON)) {
 		raw = amp_bench_rpmsg_open(rp, CHANNEL_RAW, ANNOUNCE_TIMEOUT_NS,
@@ -381,7 +395,6 @@ static void run_rproc(struct run *run, uint32_t buf_size, uint32_t vring_num,
 	amp_bench_xport_close(echo);
 	amp_bench_xport_close(raw);
 	amp_rproc_stop(rp);
-out:
 	amp_rproc_free(rp);
 }
 
@@ -428,33 +441,15 @@ static void run_seed_compare(struct run *run)
 	struct amp_bench_result proto = { .mode = "raw+log", .matrix = "seed" };
 	struct amp_bench_xport *raw = NULL, *ctl = NULL;
 	struct amp_bench_result res;
-	struct amp_rproc_cfg cfg;
-	struct amp_rpmsg_dev *dev;
 	struct amp_rproc *rp;
 	char err[200];
 	uint64_t total;
 	uint32_t reps;
 	size_t i;
-	int ret;
 
-	rp = amp_rproc_new(NULL);
-	if (!rp) {
-		setup_failed(run, "rproc", "out of memory");
+	rp = start_firmware(run, BUF_DEFAULT, 0, &proto);
+	if (!rp)
 		return;
-	}
-	amp_rproc_cfg_default(&cfg);
-	cfg.firmware = o->firmware;
-	cfg.rpmsg.buf_size = BUF_DEFAULT;
-	ret = amp_rproc_start(rp, &cfg);
-	if (ret < 0) {
-		snprintf(err, sizeof(err), "%s (%s)", amp_rproc_error(rp),
-			 strerror(-ret));
-		setup_failed(run, o->firmware, err);
-		goto out;
-	}
-	dev = amp_rproc_rpmsg(rp);
-	proto.buf_size = dev->buf_size;
-	proto.vring_num = dev->svq.num;
 	raw = amp_bench_rpmsg_open(rp, CHANNEL_RAW, ANNOUNCE_TIMEOUT_NS, err,
 				   sizeof(err));
 	if (raw)
@@ -492,7 +487,6 @@ stop:
 	amp_bench_xport_close(ctl);
 	amp_bench_xport_close(raw);
 	amp_rproc_stop(rp);
-out:
 	amp_rproc_free(rp);
 }
 

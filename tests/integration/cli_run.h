@@ -20,6 +20,7 @@
 
 static char run_dir[64];
 static char out[8192], errout[8192];
+static char fw[512]; /* the bench firmware */
 
 /* Run `ampkit args...`; stdout and stderr land in out/errout. */
 static int ampkit(const char *a0, ...)
@@ -107,6 +108,30 @@ static pid_t daemon_pid(void)
 	assert_int_equal(fscanf(f, "%d", &pid), 1);
 	fclose(f);
 	return pid;
+}
+
+/* A fresh run directory from `tmpl` (mkdtemp) for the daemon, and the
+ * firmware path; cmocka setup/teardown call these. */
+static int cli_setup(const char *tmpl)
+{
+	const char *dir = getenv("AMPKIT_FW_DIR");
+
+	snprintf(fw, sizeof(fw), "%s/ampkit-fw-bench", dir ? dir : ".");
+	snprintf(run_dir, sizeof(run_dir), "%s", tmpl);
+	if (!mkdtemp(run_dir))
+		return -1;
+	setenv(AMP_CLIENT_RUN_DIR_ENV, run_dir, 1);
+	return 0;
+}
+
+/* Shut the daemon down and remove its run directory. */
+static int cli_teardown(void)
+{
+	char cmd[128];
+
+	ampkit("shutdown", NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", run_dir);
+	return system(cmd) == 0 ? 0 : -1;
 }
 
 #endif

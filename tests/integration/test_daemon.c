@@ -34,29 +34,16 @@
 
 #include "cli_run.h"
 
-static char fw[512];
-
 static int setup(void **state)
 {
-	const char *dir = getenv("AMPKIT_FW_DIR");
-
 	(void)state;
-	snprintf(fw, sizeof(fw), "%s/ampkit-fw-bench", dir ? dir : ".");
-	snprintf(run_dir, sizeof(run_dir), "/tmp/ampkit-test-XXXXXX");
-	if (!mkdtemp(run_dir))
-		return -1;
-	setenv(AMP_CLIENT_RUN_DIR_ENV, run_dir, 1);
-	return 0;
+	return cli_setup("/tmp/ampkit-test-XXXXXX");
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	ampkit("shutdown", NULL);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", run_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return cli_teardown();
 }
 
 static bool exists(const char *rel)
