@@ -404,6 +404,18 @@ static int tty_index(struct rproc_ctx *ctx)
 	}
 }
 
+/* At the tail: listings then show channels in announcement order. */
+static void chan_append(struct rproc_ctx *ctx, struct chan *ch)
+{
+	struct chan **pp = &ctx->chans;
+
+	while (*pp)
+		pp = &(*pp)->next;
+	ch->next = NULL;
+	*pp = ch;
+	ctx->dirty = true;
+}
+
 static void tty_up(struct rproc_ctx *ctx, const char *name, uint32_t addr)
 {
 	struct amp_rpmsg_dev *dev = amp_rproc_rpmsg(ctx->rp);
@@ -440,9 +452,7 @@ static void tty_up(struct rproc_ctx *ctx, const char *name, uint32_t addr)
 		return;
 	}
 	snprintf(ch->path, sizeof(ch->path), "%s", amp_ttyport_link(ch->tty));
-	ch->next = ctx->chans;
-	ctx->chans = ch;
-	ctx->dirty = true;
+	chan_append(ctx, ch);
 	dlog(ctx->d, ctx->name, "%s up: channel %s at 0x%x: %s -> %s",
 	     ch->tty_name, name, addr, ch->path, amp_ttyport_pts(ch->tty));
 	waiters_answer(ctx, name, 0, NULL);
@@ -473,9 +483,7 @@ static void chan_up(struct rproc_ctx *ctx, const char *name, uint32_t addr)
 	ch->lfd = -1;
 	ch->addr = addr;
 	snprintf(ch->name, sizeof(ch->name), "%s", name);
-	ch->next = ctx->chans;
-	ctx->chans = ch;
-	ctx->dirty = true;
+	chan_append(ctx, ch);
 	if (!safe_name(name)) {
 		dlog(ctx->d, ctx->name,
 		     "channel '%s' at 0x%x: name unusable as a file name, "
