@@ -421,6 +421,19 @@ static void test_hangup(void **state)
 	amp_ttyport_hangup(f->t);
 }
 
+/* Both names a firmware may announce a tty under become a pty; nothing
+ * else does. */
+static void test_tty_names(void **state)
+{
+	(void)state;
+	assert_true(amp_ttyport_is_tty("rpmsg-tty"));
+	assert_true(amp_ttyport_is_tty("rpmsg-tty-channel"));
+	assert_false(amp_ttyport_is_tty("rpmsg-raw"));
+	assert_false(amp_ttyport_is_tty("rpmsg-tty-"));
+	assert_false(amp_ttyport_is_tty("rpmsg-tt"));
+	assert_false(amp_ttyport_is_tty(""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +446,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_grant_without_buffer,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hangup, setup, teardown),
+		cmocka_unit_test(test_tty_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
