@@ -197,8 +197,7 @@ static void want_notify(struct amp_rpmsg_dev *dev, int want, bool on)
 static int wait_for(struct amp_rpmsg_dev *dev, int want, uint64_t deadline)
 {
 	struct amp_port *port = dev->port;
-	uint64_t now = amp_port_now(port);
-	uint64_t spin_end = now + port->spin_ns;
+	uint64_t now, spin_end = 0;
 	unsigned int i = 0;
 	int r = 0;
 
@@ -211,9 +210,13 @@ static int wait_for(struct amp_rpmsg_dev *dev, int want, uint64_t deadline)
 		amp_cpu_relax();
 		if (++i & 15)
 			continue;
+		/* The clock is read only once the message did not come at
+		 * once: on a busy link most waits never read it. */
 		now = amp_port_now(port);
 		if (now >= deadline)
 			return -AMP_ETIMEDOUT;
+		if (!spin_end)
+			spin_end = now + port->spin_ns;
 		if (now < spin_end)
 			continue;
 		want_notify(dev, want, true);

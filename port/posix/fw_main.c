@@ -133,10 +133,10 @@ int main(int argc, char **argv)
 	for (;;) {
 		/* A deadline, not NEVER: a firmware kept busy by a stream
 		 * never blocks, yet must still beat.  While blocked, the port
-		 * beats by itself. */
-		uint64_t beat =
-			port->beat_ns ? port->beat_ns : AMP_DEADLINE_NEVER;
-		uint64_t deadline = amp_port_deadline(&port->port, beat);
+		 * beats by itself.  The next beat is due at a time the last
+		 * one set, so the loop reads no clock for it. */
+		uint64_t deadline =
+			port->beat_ns ? port->next_beat : AMP_DEADLINE_NEVER;
 		int busy = amp_app_idle(&rpmsg, deadline);
 
 		if (busy < 0)
