@@ -123,11 +123,12 @@ int amp_bench_serve_stream_resp(int fd, uint32_t max_msg);
 /* ---- client ---------------------------------------------------------- */
 
 struct amp_bench_result {
-	const char *mode;   /* "raw", "socketpair", "pingpong", ... */
-	const char *matrix; /* "seed", "extended", "stream", "pingpong" */
-	uint32_t buf_size;  /* bytes per buffer incl. any transport header */
-	uint32_t vring_num; /* 0: not a vring transport */
-	uint32_t msg_max;   /* largest message payload used */
+	const char *platform; /* "posix" (NULL too), "qemu-m4" */
+	const char *mode;     /* "raw", "socketpair", "pingpong", ... */
+	const char *matrix;   /* "seed", "extended", "stream", "pingpong" */
+	uint32_t buf_size;    /* bytes per buffer incl. any transport header */
+	uint32_t vring_num;   /* 0: not a vring transport */
+	uint32_t msg_max;     /* largest message payload used */
 	uint32_t block;
 	uint32_t blocks;
 	uint64_t total; /* bytes per repetition */
@@ -274,6 +275,9 @@ struct amp_bench_opts {
 	bool quick;	    /* few repetitions, for tests */
 	uint32_t buf_size;  /* 0: 512 B, and 64 KiB too for extended */
 	uint32_t vring_num; /* 0: per-config defaults */
+	/* Where the firmware runs: "posix" (NULL too) or "qemu-m4", and
+	 * its image for that platform. */
+	const char *platform;
 	const char *firmware;
 	const char *json_path;
 	/* AMP_BENCH_MODE_DAEMON: the daemon to go through (NULL: default

@@ -305,9 +305,10 @@ static const char *fmt_buf(char *buf, size_t len,
 
 void amp_bench_print_header(FILE *f)
 {
-	fprintf(f, "%-10s %-9s %-8s %6s %6s %10s %10s %10s %9s %8s %8s  %s\n",
-		"mode", "matrix", "buf x n", "block", "blocks", "time", "p99",
-		"MB/s", "msgs/s", "seed ms", "x seed", "ack");
+	fprintf(f,
+		"%-8s %-10s %-9s %-8s %6s %6s %10s %10s %10s %9s %8s %8s  %s\n",
+		"platform", "mode", "matrix", "buf x n", "block", "blocks",
+		"time", "p99", "MB/s", "msgs/s", "seed ms", "x seed", "ack");
 }
 
 void amp_bench_print_row(FILE *f, const struct amp_bench_result *r)
@@ -330,9 +331,11 @@ void amp_bench_print_row(FILE *f, const struct amp_bench_result *r)
 		snprintf(mbs, sizeof(mbs), "%.1f", r->bytes_per_s / 1e6);
 		fmt_rate(rate, sizeof(rate), r->msgs_per_s);
 	}
-	fprintf(f, "%-10s %-9s %-8s %6u %6u %10s %10s %10s %9s %8s %8s  %s\n",
-		r->mode, r->matrix, fmt_buf(buf, sizeof(buf), r), r->block,
-		r->blocks, fmt_ns(med, sizeof(med), (double)r->st.median_ns),
+	fprintf(f,
+		"%-8s %-10s %-9s %-8s %6u %6u %10s %10s %10s %9s %8s %8s  %s\n",
+		r->platform ? r->platform : "posix", r->mode, r->matrix,
+		fmt_buf(buf, sizeof(buf), r), r->block, r->blocks,
+		fmt_ns(med, sizeof(med), (double)r->st.median_ns),
 		fmt_ns(p99, sizeof(p99), (double)r->st.p99_ns), mbs, rate, seed,
 		speedup, r->ok ? "ok" : "FAIL");
 	fflush(f);
@@ -524,8 +527,9 @@ int amp_bench_write_json(FILE *f, const struct amp_bench_report *r)
 	for (i = 0; i < r->n; i++) {
 		p = &r->res[i];
 		all_ok = all_ok && p->ok;
-		fprintf(f, "%s\n    {\"platform\": \"posix\", \"mode\": ",
-			i ? "," : "");
+		fprintf(f, "%s\n    {\"platform\": ", i ? "," : "");
+		json_str(f, p->platform ? p->platform : "posix");
+		fprintf(f, ", \"mode\": ");
 		json_str(f, p->mode);
 		fprintf(f, ", \"matrix\": ");
 		json_str(f, p->matrix);

@@ -279,6 +279,11 @@ static void run_socketpair(struct run *run, uint32_t buf_size)
 	amp_bench_xport_close(x);
 }
 
+static const char *platform_of(const struct amp_bench_opts *o)
+{
+	return o->platform ? o->platform : "posix";
+}
+
 /* What one firmware start (one buffer configuration) runs. */
 enum {
 	DO_SEED = 1u << 0,
@@ -308,7 +313,10 @@ static struct amp_rproc *start_firmware(struct run *run, uint32_t buf_size,
 	cfg.firmware = run->o->firmware;
 	cfg.rpmsg.buf_size = buf_size;
 	cfg.vring_num = vring_num;
-	ret = amp_rproc_start(rp, &cfg);
+	proto->platform = run->o->platform;
+	ret = amp_rproc_set_platform(rp, platform_of(run->o));
+	if (!ret)
+		ret = amp_rproc_start(rp, &cfg);
 	if (ret < 0) {
 		snprintf(err, sizeof(err), "%s (%s)", amp_rproc_error(rp),
 			 strerror(-ret));

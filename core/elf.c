@@ -320,6 +320,21 @@ int amp_elf_segment(const void *img, size_t size, uint32_t i,
 	return -AMP_ENOENT;
 }
 
+int amp_elf_offset_to_da(const void *img, size_t size, uint64_t off,
+			 uint64_t len, uint64_t *da)
+{
+	struct amp_elf_seg seg;
+
+	for (uint32_t i = 0; !amp_elf_segment(img, size, i, &seg); i++) {
+		if (off >= seg.offset && off - seg.offset <= seg.filesz &&
+		    len <= seg.filesz - (off - seg.offset)) {
+			*da = seg.da + (off - seg.offset);
+			return 0;
+		}
+	}
+	return -AMP_ENOENT;
+}
+
 /*
  * One PT_LOAD segment's checks, in the kernel's order: 0 with *va its
  * device memory, or -AMP_EINVAL.  The arithmetic is 64-bit on every CPU,

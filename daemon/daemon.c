@@ -537,6 +537,9 @@ static void on_event(struct amp_rproc *rp, enum amp_rproc_event ev,
 		dlog(ctx->d, ctx->name, "coredump written to %s",
 		     detail ? detail : "?");
 		break;
+	case AMP_RPROC_EV_CONSOLE:
+		dlog(ctx->d, ctx->name, "console: %s", detail ? detail : "");
+		break;
 	}
 }
 

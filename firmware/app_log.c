@@ -6,7 +6,9 @@
  * Freestanding on purpose: the same object goes into the native and the
  * Cortex-M4 firmware, so no libc formatting, no heap, no locks (one
  * writer: the firmware's single thread).  The ring format is in app.h;
- * the host's reader is amp_rproc_trace().
+ * the host's reader is amp_rproc_trace().  A platform with a console
+ * (the M4 boards' UART0) defines amp_app_console() and sees every line
+ * too, before a trace buffer is attached and when there is none.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -166,7 +168,7 @@ void amp_app_log(const char *fmt, ...)
 	uint32_t pos;
 	va_list ap;
 
-	if (!trace)
+	if (!trace && !amp_app_console)
 		return;
 	l.n = 0;
 	va_start(ap, fmt);
@@ -174,6 +176,10 @@ void amp_app_log(const char *fmt, ...)
 	va_end(ap);
 	if (!l.n || l.buf[l.n - 1] != '\n')
 		l.buf[l.n++] = '\n';
+	if (amp_app_console)
+		amp_app_console(l.buf, l.n);
+	if (!trace)
+		return;
 	pos = AMP_LOAD(&trace->pos);
 	if (pos >= cap) /* the host may scribble; never write outside */
 		pos = 0;

@@ -83,8 +83,8 @@ void amp_rproc_cfg_default(struct amp_rproc_cfg *cfg)
 	cfg->spin_ns = AMP_SPIN_NS_DEFAULT;
 }
 
-static void emit(struct amp_rproc *rp, enum amp_rproc_event ev,
-		 const char *detail, uint32_t addr)
+void amp_rproc_emit(struct amp_rproc *rp, enum amp_rproc_event ev,
+		    const char *detail, uint32_t addr)
 {
 	if (rp->cfg.on_event)
 		rp->cfg.on_event(rp, ev, detail ? detail : "", addr,
@@ -118,6 +118,35 @@ struct amp_rproc *amp_rproc_new(const char *name)
 		amp_rproc_cfg_default(&rp->cfg);
 	}
 	return rp;
+}
+
+static const struct amp_rproc_ops *const platforms[] = {
+	&amp_rproc_process_ops,
+	&amp_rproc_qemu_ops,
+};
+
+int amp_rproc_set_platform(struct amp_rproc *rp, const char *name)
+{
+	for (size_t i = 0; i < sizeof(platforms) / sizeof(platforms[0]); i++) {
+		if (strcmp(platforms[i]->name, name ? name : ""))
+			continue;
+		if (rp->state != AMP_RPROC_OFFLINE && rp->ops != platforms[i])
+			return amp_rproc_fail(rp, -AMP_EBUSY,
+					      "%s: platform can only change "
+					      "while offline (it is %s)",
+					      rp->name,
+					      amp_rproc_state_name(rp->state));
+		rp->ops = platforms[i];
+		return 0;
+	}
+	return amp_rproc_fail(rp, -AMP_EINVAL,
+			      "unknown platform \"%s\" (posix or qemu-m4)",
+			      name ? name : "");
+}
+
+const char *amp_rproc_platform(const struct amp_rproc *rp)
+{
+	return rp->ops->name;
 }
 
 const char *amp_rproc_name(const struct amp_rproc *rp)
@@ -211,6 +240,9 @@ struct fw_image {
 	uint8_t *table; /* inside data */
 	size_t table_size;
 	uint32_t vdev_off; /* rpmsg vdev, from the table start */
+	/* Backends that load the image (ops->load): where the table lands
+	 * and where the image ends, from the window's start. */
+	uint64_t table_off, image_end;
 };
 
 static int read_file(struct amp_rproc *rp, const char *path,
@@ -370,6 +402,39 @@ static int check_segments(struct amp_rproc *rp, const char *path,
 			      d.msg ? d.msg : "cannot load segments", d.offset);
 }
 
+/* A backend that loads the image runs it in its window: the live table
+ * is the loaded .resource_table, and rings and buffers go past the
+ * image's end.  (check_segments put every segment inside the window.) */
+static int place_image(struct amp_rproc *rp, const char *path,
+		       struct fw_image *img)
+{
+	const uint64_t base = rp->ops->pa_base;
+	struct amp_elf_seg seg;
+	uint64_t da;
+
+	img->image_end = 0;
+	for (uint32_t i = 0; !amp_elf_segment(img->data, img->size, i, &seg);
+	     i++)
+		if (seg.da - base + seg.memsz > img->image_end)
+			img->image_end = seg.da - base + seg.memsz;
+	if (amp_elf_offset_to_da(img->data, img->size,
+				 (uint64_t)(img->table - img->data),
+				 img->table_size, &da))
+		return amp_rproc_fail(rp, -AMP_EINVAL,
+				      "%s: %s is not inside a loadable "
+				      "segment, so the %s platform cannot "
+				      "negotiate it in place",
+				      path, AMP_RSC_SECTION, rp->ops->name);
+	if (da % 4)
+		return amp_rproc_fail(rp, -AMP_EINVAL,
+				      "%s: %s loads at 0x%llx, which is not "
+				      "4-byte aligned",
+				      path, AMP_RSC_SECTION,
+				      (unsigned long long)da);
+	img->table_off = da - base;
+	return 0;
+}
+
 /* ---- shared memory layout ---- */
 
 static int plan_layout(struct amp_rproc *rp, const struct amp_rproc_cfg *cfg,
@@ -390,7 +455,8 @@ static int plan_layout(struct amp_rproc *rp, const struct amp_rproc_cfg *cfg,
 				      "<= %u",
 				      cfg->vring_num, AMP_VQ_MAX_NUM);
 	memset(lay, 0, sizeof(*lay));
-	lay->rsc_off = PAGE;
+	lay->rsc_off = rp->ops->load ? (uint32_t)img->table_off : PAGE;
+	lay->image_end = rp->ops->load ? img->image_end : 0;
 	lay->vdev_off = img->vdev_off;
 	for (int i = 0; i < 2; i++)
 		lay->vring_num[i] =
@@ -468,7 +534,7 @@ static void channels_down(struct amp_rproc *rp)
 		struct amp_rproc_channel *c = rp->channels;
 
 		rp->channels = c->next;
-		emit(rp, AMP_RPROC_EV_CHANNEL_DOWN, c->name, c->addr);
+		amp_rproc_emit(rp, AMP_RPROC_EV_CHANNEL_DOWN, c->name, c->addr);
 		free(c);
 	}
 }
@@ -509,15 +575,16 @@ static void rproc_ns_cb(struct amp_rpmsg_dev *dev, const char *name,
 		}
 		if (c) {
 			c->addr = addr;
-			emit(rp, AMP_RPROC_EV_CHANNEL_UP, c->name, addr);
+			amp_rproc_emit(rp, AMP_RPROC_EV_CHANNEL_UP, c->name,
+				       addr);
 		}
 	} else if (flags == AMP_RPMSG_NS_DESTROY) {
 		for (pp = &rp->channels; (c = *pp); pp = &c->next) {
 			if (!strncmp(c->name, name, n) && !c->name[n] &&
 			    c->addr == addr) {
 				*pp = c->next;
-				emit(rp, AMP_RPROC_EV_CHANNEL_DOWN, c->name,
-				     addr);
+				amp_rproc_emit(rp, AMP_RPROC_EV_CHANNEL_DOWN,
+					       c->name, addr);
 				free(c);
 				break;
 			}
@@ -573,10 +640,14 @@ static int boot(struct amp_rproc *rp)
 		r = check_image(rp, fw, &img);
 	if (!r)
 		r = check_segments(rp, fw, &img);
+	if (!r && rp->ops->load)
+		r = place_image(rp, fw, &img);
 	if (!r)
 		r = plan_layout(rp, cfg, fw, &img, &rp->lay);
 	if (!r)
 		r = rp->ops->prepare(rp, rp->lay.size);
+	if (!r && rp->ops->load)
+		r = rp->ops->load(rp, img.data, img.size);
 	if (r)
 		goto fail;
 
@@ -635,7 +706,7 @@ int amp_rproc_start(struct amp_rproc *rp, const struct amp_rproc_cfg *cfg)
 		return r;
 	rp->recovery_pending = false;
 	set_state(rp, AMP_RPROC_RUNNING);
-	emit(rp, AMP_RPROC_EV_RUNNING, rp->firmware, 0);
+	amp_rproc_emit(rp, AMP_RPROC_EV_RUNNING, rp->firmware, 0);
 	return 0;
 }
 
@@ -647,7 +718,7 @@ static void dump_on_crash(struct amp_rproc *rp)
 		 rp->coredump_dir ? rp->coredump_dir : ".", rp->name,
 		 rp->crashes);
 	if (!amp_rproc_write_core(rp, path, rp->crash_reason))
-		emit(rp, AMP_RPROC_EV_COREDUMP, path, 0);
+		amp_rproc_emit(rp, AMP_RPROC_EV_COREDUMP, path, 0);
 }
 
 /* The firmware died or hung: the first crash is handled (a crashed one is
@@ -668,7 +739,7 @@ static void crashed(struct amp_rproc *rp, const char *why, uint64_t grace_ns)
 		       rp->crash_reason);
 	/* The user's callbacks may overwrite the error; ours is the story */
 	memcpy(err, rp->err, sizeof(err));
-	emit(rp, AMP_RPROC_EV_CRASHED, rp->crash_reason, 0);
+	amp_rproc_emit(rp, AMP_RPROC_EV_CRASHED, rp->crash_reason, 0);
 	if (rp->coredump_enabled)
 		dump_on_crash(rp);
 	channels_down(rp);
@@ -697,7 +768,7 @@ int amp_rproc_stop(struct amp_rproc *rp)
 	shut_down(rp);
 	rp->recovery_pending = false;
 	set_state(rp, AMP_RPROC_OFFLINE);
-	emit(rp, AMP_RPROC_EV_OFFLINE, rp->exit_msg, 0);
+	amp_rproc_emit(rp, AMP_RPROC_EV_OFFLINE, rp->exit_msg, 0);
 	return 0;
 }
 
@@ -718,12 +789,12 @@ static int recover_now(struct amp_rproc *rp)
 			set_state(rp, AMP_RPROC_CRASHED);
 		snprintf(rp->err, sizeof(rp->err), "%.31s: recovery failed: %s",
 			 rp->name, err);
-		emit(rp, AMP_RPROC_EV_CRASHED, rp->err, 0);
+		amp_rproc_emit(rp, AMP_RPROC_EV_CRASHED, rp->err, 0);
 		return r;
 	}
 	if (rp->state == AMP_RPROC_CRASHED)
 		set_state(rp, AMP_RPROC_RUNNING);
-	emit(rp, AMP_RPROC_EV_RUNNING, rp->firmware, 0);
+	amp_rproc_emit(rp, AMP_RPROC_EV_RUNNING, rp->firmware, 0);
 	return 0;
 }
 

@@ -1,12 +1,13 @@
 /*
  * rproc_internal.h - what host/rproc.c (the backend-independent life
- * cycle) and its backends (rproc_process.c; later rproc_qemu.c) share.
+ * cycle) and its backends (rproc_process.c, rproc_qemu.c) share.
  *
  * rproc.c owns the state machine, the firmware image checks, the layout
  * of the shared memory and the host end of RPMsg.  A backend owns how the
  * memory and mailbox exist and how the firmware runs: it provides them
  * through struct amp_rproc_ops, the way Linux remoteproc drivers fill
- * struct rproc_ops.
+ * struct rproc_ops (rproc_process.c: a native child process;
+ * rproc_qemu.c: a Cortex-M4 in QEMU).
  */
 #ifndef AMPKIT_HOST_RPROC_INTERNAL_H
 #define AMPKIT_HOST_RPROC_INTERNAL_H
@@ -31,6 +32,12 @@ struct amp_rproc_ops {
 	/* Create `size` bytes of zeroed shared memory (rp->shm) and the
 	 * mailbox (rp->port).  On failure nothing is left allocated. */
 	int (*prepare)(struct amp_rproc *rp, uint64_t size);
+	/* Copy the checked image's segments into the prepared memory, as
+	 * remoteproc loads a real core (NULL: the backend's start loads it,
+	 * as exec does for the process backend).  A backend with load()
+	 * runs the image inside its window: the live resource table is the
+	 * loaded .resource_table, and rings go past the image. */
+	int (*load)(struct amp_rproc *rp, const uint8_t *elf, size_t size);
 	/* Run the firmware over the prepared memory.  On failure the
 	 * firmware is not running and prepare's resources remain. */
 	int (*start)(struct amp_rproc *rp);
@@ -57,6 +64,7 @@ enum amp_rproc_area_kind {
 	AMP_AREA_TRACE,
 	AMP_AREA_VRING,
 	AMP_AREA_POOL,
+	AMP_AREA_IMAGE, /* the loaded firmware, table inside (ops->load) */
 };
 
 #define AMP_RPROC_MAX_AREAS 32
@@ -71,7 +79,8 @@ struct amp_rproc_area {
 };
 
 struct amp_rproc_layout {
-	uint64_t size; /* of the shared memory */
+	uint64_t size;	    /* of the shared memory */
+	uint64_t image_end; /* ops->load: the image's end, else 0 */
 	uint32_t rsc_off;
 	uint32_t vdev_off; /* rpmsg vdev, from the table start */
 	uint32_t vring_num[2];
@@ -147,6 +156,28 @@ struct amp_rproc {
 };
 
 extern const struct amp_rproc_ops amp_rproc_process_ops;
+extern const struct amp_rproc_ops amp_rproc_qemu_ops;
+
+/* Tell the user's event callback (rproc.c's one way out). */
+void amp_rproc_emit(struct amp_rproc *rp, enum amp_rproc_event ev,
+		    const char *detail, uint32_t addr);
+
+/* A backend's child program (spawn.c): `fds` appear as 3, 4, ... in the
+ * child and nothing else of ours does; out_fd >= 0 becomes its stdout
+ * and stderr (stdin /dev/null).  Returns the pid, or -1 with
+ * *child_errno saying why (fork failed, or the child could not exec). */
+#define AMP_SPAWN_MAX_FDS 8
+
+struct amp_spawn {
+	const char *path;
+	char *const *argv;
+	char *const *envp;
+	const int *fds;
+	int nfds;
+	int out_fd;
+};
+
+int amp_spawn(const struct amp_spawn *s, int *child_errno);
 
 /* Record a one-line error for amp_rproc_error() and return err. */
 int amp_rproc_fail(struct amp_rproc *rp, int err, const char *fmt, ...)

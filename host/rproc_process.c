@@ -2,13 +2,10 @@
  * rproc_process.c - the posix backend of amp_rproc: the "coprocessor" is
  * the firmware executable run as a child process over a posix link.
  *
- * Launch is fork + execve with everything prepared before the fork (the
- * host may have threads, so the child only makes async-signal-safe
- * calls).  The child gets exactly four fds at fixed numbers (3 shm, 4 its
- * eventfd, 5 the host's eventfd, 6 the liveness pipe's write end) and the
- * AMPKIT_POSIX_LINK variable naming them; exec failures come back through
- * a close-on-exec pipe so "cannot execute" is reported by start, not seen
- * later as a crash.  The child is always reaped with waitpid.
+ * Launch is amp_spawn (spawn.c): the child gets exactly four fds at fixed
+ * numbers (3 shm, 4 its eventfd, 5 the host's eventfd, 6 the liveness
+ * pipe's write end) and the AMPKIT_POSIX_LINK variable naming them.  The
+ * child is always reaped with waitpid.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,9 +21,7 @@
 
 #include "rproc_internal.h"
 
-#define CHILD_FD_SHM 3
-#define CHILD_FD_ERR (CHILD_FD_SHM + 4) /* exec errno, close-on-exec */
-#define CHILD_FD_SCRATCH 16		/* above every fixed number */
+#define CHILD_FD_SHM 3 /* then its eventfd, the host's, the liveness pipe */
 
 extern char **environ;
 
@@ -81,49 +76,6 @@ static void process_unprepare(struct amp_rproc *rp)
 	rp->shm = (struct amp_region){ 0 };
 }
 
-/* Only async-signal-safe calls from here to execve. */
-static __attribute__((noreturn)) void child_exec(const char *path,
-						 char *const argv[],
-						 char *const envp[],
-						 const int src[4], int errfd)
-{
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigset_t none;
-	int tmp[4], e;
-
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	sigaction(SIGTERM, &dfl, NULL);
-	sigaction(SIGPIPE, &dfl, NULL);
-	/* Its own process group: a terminal's ^C goes to the host, which
-	 * then stops the firmware (or PDEATHSIG does). */
-	setpgid(0, 0);
-	/* Move out of the way first, so no source is clobbered by an
-	 * earlier dup2 onto 3..7. */
-	errfd = fcntl(errfd, F_DUPFD_CLOEXEC, CHILD_FD_SCRATCH);
-	for (int i = 0; i < 4; i++)
-		tmp[i] = fcntl(src[i], F_DUPFD, CHILD_FD_SCRATCH);
-	if (errfd < 0)
-		_exit(127);
-	for (int i = 0; i < 4; i++)
-		if (tmp[i] < 0 || dup2(tmp[i], CHILD_FD_SHM + i) < 0)
-			goto fail;
-	if (dup3(errfd, CHILD_FD_ERR, O_CLOEXEC) < 0)
-		goto fail;
-	errfd = CHILD_FD_ERR;
-#ifdef SYS_close_range
-	/* Nothing else of the host's leaks in, even fds it opened without
-	 * O_CLOEXEC. */
-	syscall(SYS_close_range, CHILD_FD_ERR + 1, ~0u, 0);
-#endif
-	execve(path, argv, envp);
-fail:
-	e = errno;
-	if (write(errfd, &e, sizeof(e)) < 0)
-		_exit(127);
-	_exit(127);
-}
-
 /* The host's environment without any stale link variable, plus ours. */
 static char **child_env(char *link_var)
 {
@@ -170,8 +122,8 @@ static int process_start(struct amp_rproc *rp)
 	char **envp;
 	int src[4] = { l->shm.fd, l->efd[AMP_POSIX_REMOTE],
 		       l->efd[AMP_POSIX_HOST], l->alive_wr };
-	int errpipe[2], child_errno = 0;
-	ssize_t n;
+	struct amp_spawn sp;
+	int child_errno;
 	pid_t pid;
 
 	l->ctrl->rsc_offset = rp->rsc_offset;
@@ -191,38 +143,20 @@ static int process_start(struct amp_rproc *rp)
 	envp = child_env(link_var);
 	if (!envp)
 		return amp_rproc_fail(rp, -AMP_ENOMEM, "out of memory");
-	if (pipe2(errpipe, O_CLOEXEC) < 0) {
-		int e = errno;
-
-		free(envp);
-		return amp_rproc_fail(rp, -e, "%s: pipe: %s", rp->firmware,
-				      strerror(e));
-	}
-	pid = fork();
-	if (pid == 0)
-		child_exec(rp->firmware, argv, envp, src, errpipe[1]);
-	close(errpipe[1]);
+	sp = (struct amp_spawn){ .path = rp->firmware,
+				 .argv = argv,
+				 .envp = envp,
+				 .fds = src,
+				 .nfds = 4,
+				 .out_fd = -1 };
+	pid = amp_spawn(&sp, &child_errno);
 	free(envp);
-	if (pid < 0) {
-		int e = errno;
-
-		close(errpipe[0]);
-		return amp_rproc_fail(rp, -e, "%s: fork: %s", rp->firmware,
-				      strerror(e));
-	}
-	do
-		n = read(errpipe[0], &child_errno, sizeof(child_errno));
-	while (n < 0 && errno == EINTR);
-	close(errpipe[0]);
-	p->pid = pid;
-	p->reaped = 0;
-	if (n > 0) {
-		reap_now(p, 0);
-		p->pid = -1;
+	if (pid < 0)
 		return amp_rproc_fail(rp, -child_errno,
 				      "%s: cannot execute: %s", rp->firmware,
 				      strerror(child_errno));
-	}
+	p->pid = pid;
+	p->reaped = 0;
 	/* The child holds the only write end now: its death is our HUP. */
 	amp_posix_link_drop_side(l, AMP_POSIX_REMOTE);
 #ifdef SYS_pidfd_open
@@ -329,7 +263,7 @@ int amp_rproc_process_pid(const struct amp_rproc *rp)
 }
 
 const struct amp_rproc_ops amp_rproc_process_ops = {
-	.name = "process",
+	.name = "posix",
 	.pa_base = AMP_POSIX_PA_BASE,
 	.max_size = AMP_POSIX_SHM_MAX,
 	.image_base = AMP_POSIX_IMAGE_BASE,

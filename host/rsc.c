@@ -4,8 +4,9 @@
  * table, as Linux remoteproc_core.c's handlers do.
  *
  * Two passes.  Entries with a fixed address are checked first (inside
- * the backend's window, clear of the control block, the table and each
- * other), so their positions are known; entries that say
+ * the backend's window, clear of the control block and the table -- or
+ * of the loaded image, on a backend that runs it in the window -- and of
+ * each other), so their positions are known; entries that say
  * FW_RSC_ADDR_ANY are then allocated past the last of them.  Carveouts,
  * trace buffers and the rpmsg vrings take memory; devmem is only checked
  * and recorded (it names memory that exists, nothing is allocated);
@@ -37,6 +38,8 @@ static const char *area_kind_name(uint8_t kind)
 		return "trace";
 	case AMP_AREA_VRING:
 		return "vring";
+	case AMP_AREA_IMAGE:
+		return "firmware image";
 	default:
 		return "buffer pool";
 	}
@@ -50,7 +53,7 @@ static void describe(const struct amp_rproc *rp, const struct amp_rproc_area *a,
 
 	if (a->kind == AMP_AREA_VRING)
 		snprintf(buf, len, "vring %u at 0x%llx", a->index, da);
-	else if (a->kind == AMP_AREA_TABLE)
+	else if (a->kind == AMP_AREA_TABLE || a->kind == AMP_AREA_IMAGE)
 		snprintf(buf, len, "the %s (0x%llx..0x%llx)",
 			 area_kind_name(a->kind), da, da + a->len - 1);
 	else
@@ -253,10 +256,15 @@ int amp_rproc_rsc_plan(struct amp_rproc *rp, const char *fw,
 
 	lay->narea = 0;
 	lay->trace = -1;
-	a = new_area(rp, fw, lay, AMP_AREA_TABLE, 0);
+	/* The start of the window is taken: by the control block and the
+	 * table copy, or by the loaded image that holds the table. */
+	a = new_area(rp, fw, lay,
+		     lay->image_end ? AMP_AREA_IMAGE : AMP_AREA_TABLE, 0);
 	a->fixed = 1;
 	a->off = 0;
-	a->len = lay->rsc_off + AMP_ALIGN_UP((uint64_t)size, (uint64_t)PAGE);
+	a->len = lay->image_end ? AMP_ALIGN_UP(lay->image_end, (uint64_t)PAGE)
+				: lay->rsc_off + AMP_ALIGN_UP((uint64_t)size,
+							      (uint64_t)PAGE);
 	end = a->len;
 	for (int i = 0; i < 2; i++) {
 		r = plan_vring(rp, fw, v, i, lay, end);

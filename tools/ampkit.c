@@ -28,6 +28,7 @@
 #include "daemon.h"
 
 #define FW_NAME "ampkit-fw-bench"
+#define FW_NAME_M4 "ampkit-fw-bench-m4.elf" /* the same app, qemu-m4 */
 
 static const char main_usage[] =
 	"usage: ampkit [--help] [--version] <command> [<args>]\n"
@@ -139,14 +140,17 @@ static int parse_set(const char *s, const char *const *names, unsigned all,
 	return -1;
 }
 
-/* Beside the build: <build>/tools/ampkit -> <build>/firmware/<fw>. */
-static char *default_firmware(void)
+/* Beside the build: <build>/tools/ampkit -> <build>/firmware/<fw>, the
+ * image for `platform` (NULL: posix). */
+static char *default_firmware(const char *platform)
 {
 	char exe[PATH_MAX], *path, *dir = getenv("AMPKIT_FW_DIR");
+	const char *name =
+		platform && !strcmp(platform, "qemu-m4") ? FW_NAME_M4 : FW_NAME;
 	ssize_t n;
 
 	if (dir && *dir) {
-		if (asprintf(&path, "%s/%s", dir, FW_NAME) < 0)
+		if (asprintf(&path, "%s/%s", dir, name) < 0)
 			return NULL;
 		return path;
 	}
@@ -154,7 +158,7 @@ static char *default_firmware(void)
 	if (n <= 0)
 		return NULL;
 	exe[n] = '\0';
-	if (asprintf(&path, "%s/../firmware/%s", dirname(exe), FW_NAME) < 0)
+	if (asprintf(&path, "%s/../firmware/%s", dirname(exe), name) < 0)
 		return NULL;
 	return path;
 }
@@ -221,7 +225,8 @@ static int cmd_bench(int argc, char **argv)
 		O_TTY,
 		O_TTY_BAUD,
 		O_SEEDCMP,
-		O_BAUD
+		O_BAUD,
+		O_PLATFORM
 	};
 	static const struct option longopts[] = {
 		{ "mode", required_argument, NULL, O_MODE },
@@ -241,6 +246,7 @@ static int cmd_bench(int argc, char **argv)
 		{ "tty-baud", required_argument, NULL, O_TTY_BAUD },
 		{ "seed-compare", no_argument, NULL, O_SEEDCMP },
 		{ "baud", required_argument, NULL, O_BAUD },
+		{ "platform", required_argument, NULL, O_PLATFORM },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -301,6 +307,15 @@ static int cmd_bench(int argc, char **argv)
 			break;
 		case O_FW:
 			o.firmware = optarg;
+			break;
+		case O_PLATFORM:
+			if (strcmp(optarg, "posix") &&
+			    strcmp(optarg, "qemu-m4"))
+				return usage_error("bench",
+						   "--platform: '%s' is not "
+						   "posix or qemu-m4",
+						   optarg);
+			o.platform = optarg;
 			break;
 		case O_BUF:
 			if (parse_u32(optarg, 32, 65536, &o.buf_size) < 0)
@@ -411,7 +426,7 @@ static int cmd_bench(int argc, char **argv)
 	need_fw = (o.modes & fw_modes) ||
 		  ((o.modes & AMP_BENCH_MODE_TTY) && !o.tty_path);
 	if (!o.firmware && need_fw) {
-		fw = default_firmware();
+		fw = default_firmware(o.platform);
 		if (!fw) {
 			fprintf(stderr, "ampkit bench: cannot locate the "
 					"firmware; pass --firmware PATH\n");

@@ -53,4 +53,9 @@ void amp_app_trace_attach(void *buf, uint32_t len);
 
 void amp_app_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Optional, defined by platform code that has a console: gets each log
+ * line (newline included) as amp_app_log() writes it.  Weak, so a
+ * platform without a console defines nothing. */
+void amp_app_console(const char *line, uint32_t len) __attribute__((weak));
+
 #endif

@@ -36,6 +36,12 @@ struct amp_elf_seg {
 int amp_elf_segment(const void *img, size_t size, uint32_t i,
 		    struct amp_elf_seg *seg);
 
+/* Where the file bytes [off, off+len) of a checked image land when it
+ * is loaded (inside one segment's file data): 0 with *da, or
+ * -AMP_ENOENT if no segment carries them all. */
+int amp_elf_offset_to_da(const void *img, size_t size, uint64_t off,
+			 uint64_t len, uint64_t *da);
+
 /* Device memory as a backend sees it. */
 struct amp_elf_mem {
 	/* Local pointer for device range [da, da+len), or NULL if that is

@@ -36,6 +36,8 @@ enum amp_rproc_event {
 	AMP_RPROC_EV_CHANNEL_UP, /* detail: channel name; addr valid */
 	AMP_RPROC_EV_CHANNEL_DOWN,
 	AMP_RPROC_EV_COREDUMP, /* detail: path of the file written */
+	AMP_RPROC_EV_CONSOLE,  /* detail: a line the coprocessor's console
+				  or its emulator printed (qemu-m4) */
 };
 
 struct amp_rproc;
@@ -63,6 +65,13 @@ void amp_rproc_cfg_default(struct amp_rproc_cfg *cfg);
 struct amp_rproc *amp_rproc_new(const char *name);
 void amp_rproc_free(struct amp_rproc *rp); /* stops it first if running */
 const char *amp_rproc_name(const struct amp_rproc *rp);
+
+/* The platform the coprocessor runs on: "posix" (the default: the
+ * firmware built natively, run as a child process) or "qemu-m4" (the
+ * firmware built for Cortex-M4, in QEMU mps2-an386).  Settable only while
+ * offline (-AMP_EBUSY); -AMP_EINVAL for any other name. */
+int amp_rproc_set_platform(struct amp_rproc *rp, const char *name);
+const char *amp_rproc_platform(const struct amp_rproc *rp);
 
 /* sysfs "firmware": settable only while offline (-AMP_EBUSY). */
 int amp_rproc_set_firmware(struct amp_rproc *rp, const char *path);

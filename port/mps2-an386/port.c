@@ -1,0 +1,149 @@
+/*
+ * port.c - what the mps2-an386 board gives the core: SysTick as the
+ * clock, UART1 as the mailbox (one byte per doorbell, both ways), WFI as
+ * the wait, and UART0 as the console every log line is mirrored to.
+ *
+ * The doorbell interrupt only counts bytes (and notes a shutdown
+ * request); the core finds the work on the rings itself.  Its handler
+ * clears the interrupt before draining the data register: the other
+ * order can lose an interrupt that arrives in between, and with it the
+ * wake-up (REFERENCE §12).  wait() masks interrupts around its last look
+ * and WFI, so a doorbell between the look and the sleep still wakes it.
+ */
+#include "ampkit/app.h"
+#include "ampkit/errno.h"
+#include "cmsdk.h"
+#include "mps2_port.h"
+
+#define TICK_NS (1000000000u / MPS2_SYSCLK_HZ)
+#define TICK_RELOAD (MPS2_SYSCLK_HZ / 1000u - 1u)
+/* The slowest divisor QEMU's CMSDK UART model accepts as valid. */
+#define UART_DIV 16u
+
+static struct amp_mps2_port *the_port;
+static volatile uint32_t ms_count;
+static uint32_t bells_seen;
+
+void SysTick_Handler(void);
+void UART1_RX_Handler(void);
+
+void SysTick_Handler(void)
+{
+	ms_count++;
+}
+
+void UART1_RX_Handler(void)
+{
+	UART_INTSTATUS(UART1_BASE) = UART_INT_RX;
+	while (UART_STATE(UART1_BASE) & UART_STATE_RXFULL) {
+		uint32_t b = UART_DATA(UART1_BASE) & 0xffu;
+
+		if (b == AMP_MPS2_CH_SHUTDOWN && the_port)
+			the_port->shutdown = true;
+		if (the_port)
+			the_port->rang++;
+	}
+}
+
+uint32_t amp_mps2_ms(void)
+{
+	return ms_count;
+}
+
+static uint64_t mps2_now_ns(struct amp_port *port)
+{
+	uint32_t ms, val;
+
+	(void)port;
+	do {
+		ms = ms_count;
+		val = SYST_CVR;
+	} while (ms != ms_count);
+	return (uint64_t)ms * 1000000u +
+	       (uint64_t)(TICK_RELOAD - val) * TICK_NS;
+}
+
+static void uart_putc(uint32_t base, uint8_t c)
+{
+	while (UART_STATE(base) & UART_STATE_TXFULL)
+		;
+	UART_DATA(base) = c;
+}
+
+void amp_mps2_bell(uint8_t byte)
+{
+	uart_putc(UART1_BASE, byte);
+}
+
+void amp_app_console(const char *line, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++)
+		uart_putc(UART0_BASE, (uint8_t)line[i]);
+}
+
+static void mps2_notify(struct amp_port *port, uint32_t ch)
+{
+	(void)port;
+	amp_mps2_bell((uint8_t)ch);
+}
+
+void amp_mps2_heartbeat(struct amp_mps2_port *p)
+{
+	uint32_t now = ms_count;
+
+	if (!p->beat_ms || (int32_t)(now - p->next_beat) < 0)
+		return;
+	p->next_beat = now + p->beat_ms;
+	AMP_STORE(&amp_mps2_ctrl()->heartbeat,
+		  AMP_LOAD(&amp_mps2_ctrl()->heartbeat) + 1);
+}
+
+static int mps2_wait(struct amp_port *port, uint64_t deadline)
+{
+	struct amp_mps2_port *p = (struct amp_mps2_port *)port;
+
+	for (;;) {
+		if (p->shutdown)
+			return -AMP_EPIPE;
+		if (p->rang != bells_seen) {
+			bells_seen = p->rang;
+			return 0;
+		}
+		if (mps2_now_ns(port) >= deadline)
+			return -AMP_ETIMEDOUT;
+		amp_mps2_heartbeat(p);
+		/* SysTick wakes us every millisecond at the latest. */
+		__asm volatile("cpsid i" ::: "memory");
+		if (p->rang == bells_seen && !p->shutdown)
+			__asm volatile("wfi");
+		__asm volatile("cpsie i" ::: "memory");
+	}
+}
+
+static const struct amp_port_ops mps2_ops = {
+	.notify = mps2_notify,
+	.wait = mps2_wait,
+	.now_ns = mps2_now_ns,
+};
+
+void amp_mps2_port_init(struct amp_mps2_port *p, uint32_t spin_ns)
+{
+	p->port.ops = &mps2_ops;
+	p->port.spin_ns = spin_ns;
+	p->rang = 0;
+	p->shutdown = false;
+	p->beat_ms = AMP_LOAD(&amp_mps2_ctrl()->heartbeat_ms);
+	p->next_beat = 0;
+	the_port = p;
+
+	SYST_RVR = TICK_RELOAD;
+	SYST_CVR = 0;
+	SYST_CSR = 7u; /* processor clock, interrupt, enable */
+
+	UART_BAUDDIV(UART0_BASE) = UART_DIV;
+	UART_CTRL(UART0_BASE) = UART_CTRL_TXEN;
+	UART_BAUDDIV(UART1_BASE) = UART_DIV;
+	UART_CTRL(UART1_BASE) =
+		UART_CTRL_TXEN | UART_CTRL_RXEN | UART_CTRL_RXINT;
+	NVIC_ISER(0) = 1u << IRQ_UART1_RX;
+}
