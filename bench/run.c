@@ -164,6 +164,11 @@ static void run_seed_paired(struct run *run, struct amp_bench_xport *raw,
 	}
 }
 
+static const char *platform_of(const struct amp_bench_opts *o)
+{
+	return o->platform ? o->platform : "posix";
+}
+
 /*
  * The terminal path a user of /dev/ttyRPMSG0 takes, and beside it the
  * same client writing a plain pty pair, so the ratio of the two 1 MiB
@@ -182,6 +187,9 @@ static void run_tty(struct run *run)
 	char err[200], path[4096];
 	size_t i;
 
+	/* Through the daemon the tty is the firmware's, on its platform;
+	 * a terminal given by path is whatever is behind it. */
+	tty_proto.platform = o->tty_path ? "external" : platform_of(o);
 	if (o->tty_path) {
 		snprintf(path, sizeof(path), "%s", o->tty_path);
 	} else if (!o->tty_setup) {
@@ -279,11 +287,6 @@ static void run_socketpair(struct run *run, uint32_t buf_size)
 	amp_bench_xport_close(x);
 }
 
-static const char *platform_of(const struct amp_bench_opts *o)
-{
-	return o->platform ? o->platform : "posix";
-}
-
 /* What one firmware start (one buffer configuration) runs. */
 enum {
 	DO_SEED = 1u << 0,
@@ -313,10 +316,9 @@ static struct amp_rproc *start_firmware(struct run *run, uint32_t buf_size,
 	cfg.firmware = run->o->firmware;
 	cfg.rpmsg.buf_size = buf_size;
 	cfg.vring_num = vring_num;
-	proto->platform = run->o->platform;
-	ret = amp_rproc_set_platform(rp, platform_of(run->o));
-	if (!ret)
-		ret = amp_rproc_start(rp, &cfg);
+	cfg.platform = platform_of(run->o);
+	proto->platform = cfg.platform;
+	ret = amp_rproc_start(rp, &cfg);
 	if (ret < 0) {
 		snprintf(err, sizeof(err), "%s (%s)", amp_rproc_error(rp),
 			 strerror(-ret));
@@ -515,6 +517,8 @@ static void lifecycle_row(struct run *run, const char *what,
 
 	amp_rproc_cfg_default(&cfg);
 	cfg.firmware = run->o->firmware;
+	cfg.platform = platform_of(run->o);
+	res.platform = cfg.platform;
 	res.ok = measure(&cfg, CHANNEL_RAW,
 			 run->o->quick ? 3 : AMP_RPROC_BENCH_RUNS, &t, res.why,
 			 sizeof(res.why)) == 0;

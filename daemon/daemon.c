@@ -911,7 +911,8 @@ static void handle_req(struct rproc_ctx *ctx, struct req *q)
 		r = start_rproc(ctx, why, sizeof(why));
 		if (r < 0)
 			goto fail;
-		dlog(ctx->d, ctx->name, "started %s", ctx->firmware);
+		dlog(ctx->d, ctx->name, "started %s on %s", ctx->firmware,
+		     amp_rproc_platform(ctx->rp));
 		answer_ok(q->fd, NULL);
 	} else if (!strcmp(verb, "stop")) {
 		if (st != AMP_RPROC_OFFLINE)
@@ -921,6 +922,14 @@ static void handle_req(struct rproc_ctx *ctx, struct req *q)
 	} else if (!strcmp(verb, "state")) {
 		snprintf(why, sizeof(why), "%s\n", amp_rproc_state_name(st));
 		answer_ok(q->fd, why);
+	} else if (!strcmp(verb, "platform")) {
+		if (arg && (r = amp_rproc_set_platform(ctx->rp, arg)) < 0) {
+			snprintf(why, sizeof(why), "%s",
+				 amp_rproc_error(ctx->rp));
+			goto fail;
+		}
+		snprintf(why, sizeof(why), "%s\n", amp_rproc_platform(ctx->rp));
+		answer_ok(q->fd, arg ? NULL : why);
 	} else if (!strcmp(verb, "firmware")) {
 		if (arg && (r = set_firmware(ctx, arg, why, sizeof(why))) < 0)
 			goto fail;

@@ -149,6 +149,11 @@ const char *amp_rproc_platform(const struct amp_rproc *rp)
 	return rp->ops->name;
 }
 
+int amp_rproc_process_pid(const struct amp_rproc *rp)
+{
+	return rp->backend ? rp->ops->pid(rp) : -1;
+}
+
 const char *amp_rproc_name(const struct amp_rproc *rp)
 {
 	return rp->name;
@@ -689,6 +694,11 @@ int amp_rproc_start(struct amp_rproc *rp, const struct amp_rproc_cfg *cfg)
 		return amp_rproc_fail(
 			rp, -AMP_EBUSY, "%s: cannot start: already %s",
 			rp->firmware, amp_rproc_state_name(rp->state));
+	if (cfg && cfg->platform) {
+		r = amp_rproc_set_platform(rp, cfg->platform);
+		if (r)
+			return r;
+	}
 	if (cfg && cfg->firmware && *cfg->firmware) {
 		r = amp_rproc_set_firmware(rp, cfg->firmware);
 		if (r)
@@ -700,6 +710,7 @@ int amp_rproc_start(struct amp_rproc *rp, const struct amp_rproc_cfg *cfg)
 	if (cfg) {
 		rp->cfg = *cfg;
 		rp->cfg.firmware = NULL; /* rp->firmware is the one */
+		rp->cfg.platform = NULL; /* and rp->ops */
 	}
 	r = boot(rp);
 	if (r)

@@ -47,6 +47,9 @@ struct amp_rproc_ops {
 	 * exited cleanly into rp->exit_clean.  Idempotent. */
 	void (*stop)(struct amp_rproc *rp, uint64_t grace_ns);
 	bool (*is_alive)(struct amp_rproc *rp);
+	/* The child process that is the coprocessor (the firmware, QEMU),
+	 * or -1. */
+	int (*pid)(const struct amp_rproc *rp);
 	/* Block until the doorbell rings, the firmware dies, one of the
 	 * caller's fds is ready, or the deadline: AMP_POSIX_WOKE_* bits. */
 	int (*wait_fds)(struct amp_rproc *rp, struct pollfd *fds, int nfds,
@@ -183,8 +186,8 @@ int amp_spawn(const struct amp_spawn *s, int *child_errno);
 int amp_rproc_fail(struct amp_rproc *rp, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* The firmware's process id (posix backend), or -1: for tests and
- * diagnostics only. */
+/* The coprocessor's process id (the firmware on posix, QEMU on
+ * qemu-m4), or -1: for tests and diagnostics only. */
 int amp_rproc_process_pid(const struct amp_rproc *rp);
 
 /* Write an ELF core file of the coprocessor memory to `path`, with

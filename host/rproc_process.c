@@ -255,7 +255,7 @@ static int process_wait_fds(struct amp_rproc *rp, struct pollfd *fds, int nfds,
 	return amp_posix_wait_fds(&p->port, fds, nfds, deadline);
 }
 
-int amp_rproc_process_pid(const struct amp_rproc *rp)
+static int process_pid(const struct amp_rproc *rp)
 {
 	struct process *p = proc(rp);
 
@@ -272,6 +272,7 @@ const struct amp_rproc_ops amp_rproc_process_ops = {
 	.start = process_start,
 	.stop = process_stop,
 	.is_alive = process_is_alive,
+	.pid = process_pid,
 	.wait_fds = process_wait_fds,
 	.unprepare = process_unprepare,
 };

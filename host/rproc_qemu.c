@@ -546,6 +546,13 @@ static bool qemu_is_alive(struct amp_rproc *rp)
 	return st != AMP_MPS2_STAGE_FAULT && st != AMP_MPS2_STAGE_EXITED;
 }
 
+static int qemu_pid(const struct amp_rproc *rp)
+{
+	const struct qemu *q = qemu_of(rp);
+
+	return q && q->pid > 0 && !q->reaped ? (int)q->pid : -1;
+}
+
 static int qemu_wait_fds(struct amp_rproc *rp, struct pollfd *fds, int nfds,
 			 uint64_t deadline)
 {
@@ -563,6 +570,7 @@ const struct amp_rproc_ops amp_rproc_qemu_ops = {
 	.start = qemu_start,
 	.stop = qemu_stop,
 	.is_alive = qemu_is_alive,
+	.pid = qemu_pid,
 	.wait_fds = qemu_wait_fds,
 	.unprepare = qemu_unprepare,
 };

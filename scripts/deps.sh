@@ -6,8 +6,9 @@
 #
 #   bench   cmake gcc make: build ampkit and run `make bench`
 #   test    bench's, plus cmocka (unit tests), the Cortex-M4 cross compiler
-#           and newlib (freestanding core build, size budget), clang and
-#           its sanitizer runtime (the ASan/UBSan tree is built with clang)
+#           and newlib (freestanding core build, size budget, the qemu-m4
+#           firmware), QEMU for Arm (the qemu-m4 tests), clang and its
+#           sanitizer runtime (the ASan/UBSan tree is built with clang)
 #   format  clang-format
 #
 # Installed state is read with dpkg-query only, so when everything is there
@@ -31,7 +32,7 @@ mode=${1:-bench}
 case "$mode" in
 bench) pkgs=(cmake gcc make) ;;
 test) pkgs=(cmake gcc make libcmocka-dev gcc-arm-none-eabi
-	libnewlib-arm-none-eabi clang libclang-rt-dev) ;;
+	libnewlib-arm-none-eabi clang libclang-rt-dev qemu-system-arm) ;;
 format) pkgs=(clang-format) ;;
 *)
 	echo "usage: $0 [bench|test|format]" >&2

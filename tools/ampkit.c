@@ -173,16 +173,18 @@ struct ctl {
 	/* --wait/--timeout (start only) */
 	const char *wait;
 	uint32_t timeout_ms;
-	bool foreground; /* daemon only */
+	bool foreground;      /* daemon only */
+	const char *platform; /* start only */
 };
 
 /* What `ampkit bench` did to the daemon, to undo it afterwards. */
 struct bench_daemon {
 	struct ctl c;
 	const char *rproc;
-	const char *run_dir; /* as given, NULL: default */
-	bool started;	     /* we started the firmware: stop it after */
-	bool daemon_started; /* we started the daemon: shut it down after */
+	const char *run_dir;  /* as given, NULL: default */
+	const char *platform; /* to start the firmware on (NULL: posix) */
+	bool started;	      /* we started the firmware: stop it after */
+	bool daemon_started;  /* we started the daemon: shut it down after */
 };
 
 /* The tty rows through the daemon's pty (amp_bench_opts.tty_setup). */
@@ -193,6 +195,8 @@ struct bench_tty {
 	char tmpdir[PATH_MAX];
 };
 
+static int bench_daemon_platform(struct bench_daemon *bd,
+				 struct amp_bench_opts *o, char **fw);
 static int bench_daemon_prepare(struct bench_daemon *bd, const char *fw,
 				bool required, const char *wait);
 static void bench_daemon_finish(struct bench_daemon *bd);
@@ -453,10 +457,18 @@ static int cmd_bench(int argc, char **argv)
 		o.modes |= AMP_BENCH_MODE_TTY;
 		bt.private_dir = !bd.run_dir;
 	}
+	bd.platform = o.platform;
 	if (o.modes & AMP_BENCH_MODE_DAEMON || (via == 0 && !mode_given)) {
 		ret = bench_daemon_prepare(
 			&bd, o.firmware, (o.modes & AMP_BENCH_MODE_DAEMON) != 0,
 			"rpmsg-raw");
+		if (ret > 0) {
+			bench_daemon_finish(&bd);
+			free(fw);
+			return ret;
+		}
+		if (ret == 0)
+			ret = bench_daemon_platform(&bd, &o, &fw);
 		if (ret > 0) {
 			bench_daemon_finish(&bd);
 			free(fw);
@@ -474,6 +486,7 @@ static int cmd_bench(int argc, char **argv)
 		 * daemon's pty, brought up when the tty rows start. */
 		bt.bd.rproc = bd.rproc;
 		bt.bd.run_dir = bd.run_dir;
+		bt.bd.platform = o.platform;
 		bt.fw = o.firmware;
 		o.tty_setup = bench_tty_setup;
 		o.tty_done = bench_tty_done;
@@ -488,13 +501,17 @@ static int cmd_bench(int argc, char **argv)
 /* ---- the coprocessor commands, through the daemon -------------------- */
 
 static const char start_usage[] =
-	"usage: ampkit start [FIRMWARE.elf] [--wait CHANNEL] [--timeout MS]\n"
-	"                    [--rproc NAME] [--run-dir DIR]\n"
+	"usage: ampkit start [FIRMWARE.elf] [--platform P] [--wait CHANNEL]\n"
+	"                    [--timeout MS] [--rproc NAME] [--run-dir DIR]\n"
 	"\n"
 	"Sets the firmware (if given; only while offline) and starts the\n"
 	"coprocessor, like `echo start > /sys/class/remoteproc/.../state`.\n"
 	"Starts the daemon first if none runs in the run directory.\n"
 	"\n"
+	"  --platform P    posix (default: the firmware as a native process)\n"
+	"                  or qemu-m4 (a Cortex-M4 image in QEMU mps2-an386,\n"
+	"                  e.g. build/firmware/ampkit-fw-bench-m4.elf);\n"
+	"                  only while offline, kept for later starts\n"
 	"  --wait CHANNEL  return once the firmware announced CHANNEL\n"
 	"  --timeout MS    how long --wait waits (default 5000)\n";
 
@@ -566,9 +583,10 @@ static const char shutdown_usage[] =
 static int ctl_parse(struct ctl *c, int argc, char **argv, int max_args,
 		     bool has_rproc, bool has_wait)
 {
-	enum { O_RPROC = 256, O_RUN_DIR, O_WAIT, O_TIMEOUT, O_FG };
+	enum { O_RPROC = 256, O_RUN_DIR, O_WAIT, O_TIMEOUT, O_FG, O_PLATFORM };
 	static const struct option longopts[] = {
 		{ "rproc", required_argument, NULL, O_RPROC },
+		{ "platform", required_argument, NULL, O_PLATFORM },
 		{ "run-dir", required_argument, NULL, O_RUN_DIR },
 		{ "wait", required_argument, NULL, O_WAIT },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
@@ -612,6 +630,17 @@ static int ctl_parse(struct ctl *c, int argc, char **argv, int max_args,
 			if (strcmp(c->cmd, "daemon"))
 				goto unknown;
 			c->foreground = true;
+			break;
+		case O_PLATFORM:
+			if (strcmp(c->cmd, "start"))
+				goto unknown;
+			if (strcmp(optarg, "posix") &&
+			    strcmp(optarg, "qemu-m4"))
+				return usage_error(c->cmd,
+						   "--platform: '%s' is not "
+						   "posix or qemu-m4",
+						   optarg);
+			c->platform = optarg;
 			break;
 		case 'h':
 			fputs(c->usage, stdout);
@@ -800,8 +829,14 @@ static int cmd_start(int argc, char **argv)
 	r = ctl_parse(&c, argc, argv, 1, true, true);
 	if (r >= 0)
 		return r;
-	f[0] = "start";
 	f[1] = c.rproc;
+	if (c.platform) {
+		f[0] = "platform";
+		f[2] = c.platform;
+		if (ctl_request(&c, f, 3, true, NULL, 0))
+			return 1;
+	}
+	f[0] = "start";
 	if (c.nargs > 0) {
 		if (absolute_path(c.cmd, c.args[0], fw, sizeof(fw)))
 			return 2;
@@ -1070,7 +1105,8 @@ static bool is_bench_firmware(const char *path)
 {
 	const char *base = strrchr(path, '/');
 
-	return !strcmp(base ? base + 1 : path, FW_NAME);
+	base = base ? base + 1 : path;
+	return !strcmp(base, FW_NAME) || !strcmp(base, FW_NAME_M4);
 }
 
 /*
@@ -1118,6 +1154,10 @@ static int bench_daemon_prepare(struct bench_daemon *bd, const char *fw,
 		if (!fw || !realpath(fw, path))
 			return fail("bench", "no bench firmware to start in "
 					     "the daemon; pass --firmware");
+		f[2] = bd->platform ? bd->platform : "posix";
+		f[0] = "platform";
+		if (ctl_request(c, f, 3, false, NULL, 0))
+			return 1;
 		f[0] = "start";
 		f[2] = path;
 		if (ctl_request(c, f, 3, false, NULL, 0))
@@ -1141,6 +1181,36 @@ static int bench_daemon_prepare(struct bench_daemon *bd, const char *fw,
 	f[2] = wait;
 	f[3] = "5000";
 	return ctl_request(c, f, 4, false, NULL, 0) ? 1 : 0;
+}
+
+/*
+ * The in-process rows a daemon row is paired with run on the daemon's
+ * platform: adopt it (and its default firmware) unless --platform chose
+ * one, which must then be the daemon's.  0, or an exit status after
+ * saying why.
+ */
+static int bench_daemon_platform(struct bench_daemon *bd,
+				 struct amp_bench_opts *o, char **fw)
+{
+	static char plat[32];
+	const char *f[2] = { "platform", bd->rproc };
+
+	if (ctl_request(&bd->c, f, 2, false, plat, sizeof(plat)))
+		return 1;
+	plat[strcspn(plat, "\n")] = '\0';
+	if (o->platform && strcmp(o->platform, plat)) {
+		fprintf(stderr,
+			"ampkit bench: %s runs on %s, not --platform %s\n",
+			bd->rproc, plat, o->platform);
+		return 1;
+	}
+	if (!o->platform && strcmp(plat, "posix") && *fw) {
+		free(*fw);
+		*fw = default_firmware(plat);
+		o->firmware = *fw;
+	}
+	o->platform = plat;
+	return o->firmware ? 0 : fail("bench", "cannot locate the firmware");
 }
 
 /* Undo what bench_daemon_prepare started, and only that. */

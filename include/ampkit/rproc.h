@@ -48,6 +48,8 @@ typedef void (*amp_rproc_event_cb)(struct amp_rproc *rp,
 struct amp_rproc_cfg {
 	const char *firmware;	    /* path of the firmware ELF; NULL: the
 				       one set with amp_rproc_set_firmware */
+	const char *platform;	    /* NULL: the one set with
+				       amp_rproc_set_platform (posix) */
 	struct amp_rpmsg_cfg rpmsg; /* buf_size, buf_count, features; the
 				       pool address is chosen by rproc */
 	uint32_t vring_num;	    /* 0: as the resource table says */

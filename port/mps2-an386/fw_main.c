@@ -99,10 +99,10 @@ int main(void)
 
 	amp_mps2_port_init(&port, AMP_SPIN_NS_DEFAULT);
 	AMP_STORE(&c->stage, AMP_MPS2_STAGE_RUNNING);
+	vdev = find_vdev(); /* attaches the trace buffer too */
 	amp_app_log("firmware: cortex-m4 up, image 0x%08x..0x%08x",
 		    (unsigned)c->image_pa,
 		    (unsigned)(c->image_pa + c->image_len - 1));
-	vdev = find_vdev();
 	r = amp_rpmsg_wait_ready(vdev, &port.port, AMP_DEADLINE_NEVER);
 	if (r == -AMP_EPIPE)
 		goto out;
