@@ -175,6 +175,9 @@ struct amp_bench_floors {
 	double busy_poll_rtt_ns; /* median, two processes spinning */
 	double wake_rtt_ns;	 /* median, two processes blocking */
 	double memcpy_gbps;	 /* best, 64 KiB in cache, 1e9 bytes/s */
+	/* qemu-m4 runs only (0: not measured): the UART1 doorbell's own
+	 * round trip, median, the floor of that platform's round trip. */
+	double m4_bell_rtt_ns;
 };
 
 int amp_bench_measure_floors(struct amp_bench_floors *f, uint32_t rtt_iters,
@@ -196,6 +199,8 @@ enum {
 	AMP_BENCH_T_TTY,       /* tty 1 MiB / pty pair 1 MiB, bytes/s >= 0.5 */
 	AMP_BENCH_T_SEED_EMU,  /* seed rows, logging emulated: worst
 				  |deviation| from the seed's figure <= 10% */
+	AMP_BENCH_T_M4_PINGPONG, /* qemu-m4 pingpong / doorbell RTT <= 2 */
+	AMP_BENCH_T_M4_BOOT,	 /* qemu-m4 start to announced <= 1000 ms */
 	AMP_BENCH_T_COUNT
 };
 

@@ -107,9 +107,15 @@ void amp_bench_report_free(struct amp_bench_report *r)
 	r->n = r->cap = 0;
 }
 
-static const struct amp_bench_result *find(const struct amp_bench_report *r,
-					   const char *mode, const char *matrix,
-					   uint32_t buf_size, uint64_t total)
+static bool on_platform(const struct amp_bench_result *p, const char *plat)
+{
+	return !strcmp(p->platform ? p->platform : "posix", plat);
+}
+
+/* The last good row of `mode`/`matrix` on `plat` (sizes 0: any). */
+static const struct amp_bench_result *
+find_on(const struct amp_bench_report *r, const char *plat, const char *mode,
+	const char *matrix, uint32_t buf_size, uint64_t total)
 {
 	const struct amp_bench_result *best = NULL;
 	size_t i;
@@ -117,8 +123,8 @@ static const struct amp_bench_result *find(const struct amp_bench_report *r,
 	for (i = 0; i < r->n; i++) {
 		const struct amp_bench_result *p = &r->res[i];
 
-		if (strcmp(p->mode, mode) || strcmp(p->matrix, matrix) ||
-		    !p->ok || !p->st.median_ns)
+		if (!on_platform(p, plat) || strcmp(p->mode, mode) ||
+		    strcmp(p->matrix, matrix) || !p->ok || !p->st.median_ns)
 			continue;
 		if ((buf_size && p->buf_size != buf_size) ||
 		    (total && p->total != total))
@@ -126,6 +132,14 @@ static const struct amp_bench_result *find(const struct amp_bench_report *r,
 		best = p;
 	}
 	return best;
+}
+
+/* The issue #2..#4 targets are posix figures. */
+static const struct amp_bench_result *find(const struct amp_bench_report *r,
+					   const char *mode, const char *matrix,
+					   uint32_t buf_size, uint64_t total)
+{
+	return find_on(r, "posix", mode, matrix, buf_size, total);
 }
 
 static void set(struct amp_bench_target *t, double value, const char *basis)
@@ -178,6 +192,13 @@ void amp_bench_targets(struct amp_bench_report *r)
 					   "logging emulated: worst |seed "
 					   "dev| %",
 					   "<=", 10.0 },
+		[AMP_BENCH_T_M4_PINGPONG] = { "m4_pingpong_vs_doorbell",
+					      "qemu-m4 16-byte round trip / "
+					      "doorbell",
+					      "<=", 2.0 },
+		[AMP_BENCH_T_M4_BOOT] = { "m4_start_to_announced_ms",
+					  "qemu-m4 start to announced, ms",
+					  "<=", 1000.0 },
 	};
 	double worst = NAN, dev;
 	int nlog = 0;
@@ -259,6 +280,15 @@ void amp_bench_targets(struct amp_bench_report *r)
 	set(&r->t[AMP_BENCH_T_SEED_EMU], nlog == 11 ? worst : none,
 	    "max over the 11 seed rows with the firmware's logging emulated "
 	    "of |median / seed - 1| x 100");
+	pp = find_on(r, "qemu-m4", "pingpong", "pingpong", 0, 0);
+	up = find_on(r, "qemu-m4", "lifecycle", "start", 0, 0);
+	set(&r->t[AMP_BENCH_T_M4_PINGPONG],
+	    pp && r->floors.m4_bell_rtt_ns > 0
+		    ? pp->st.median_ns / r->floors.m4_bell_rtt_ns
+		    : none,
+	    "qemu-m4 pingpong median / m4_bell_rtt_ns");
+	set(&r->t[AMP_BENCH_T_M4_BOOT], up ? up->st.median_ns / 1e6 : none,
+	    "median of the qemu-m4 lifecycle start row");
 }
 
 /* ---- terminal ------------------------------------------------------- */
@@ -427,6 +457,11 @@ void amp_bench_print_summary(FILE *f, const struct amp_bench_report *r)
 			"cache, best run)\n",
 			r->floors.busy_poll_rtt_ns, r->floors.wake_rtt_ns,
 			r->floors.memcpy_gbps);
+	if (r->floors.m4_bell_rtt_ns > 0)
+		fprintf(f,
+			"  qemu-m4 doorbell       %8.0f ns   (a UART1 byte "
+			"answered by the guest's interrupt handler)\n",
+			r->floors.m4_bell_rtt_ns);
 	for (k = 0; k < AMP_BENCH_T_COUNT; k++) {
 		t = &r->t[k];
 		if (t->measured)
@@ -519,6 +554,11 @@ int amp_bench_write_json(FILE *f, const struct amp_bench_report *r)
 		json_num(f, r->floors.wake_rtt_ns);
 		fprintf(f, ", \"memcpy_gbps\": ");
 		json_num(f, r->floors.memcpy_gbps);
+		fprintf(f, ", \"m4_doorbell_rtt_ns\": ");
+		if (r->floors.m4_bell_rtt_ns > 0)
+			json_num(f, r->floors.m4_bell_rtt_ns);
+		else
+			fprintf(f, "null");
 		fprintf(f, "},\n");
 	} else {
 		fprintf(f, "null,\n");

@@ -332,6 +332,21 @@ static struct amp_rproc *start_firmware(struct run *run, uint32_t buf_size,
 	return rp;
 }
 
+/* The floor of a platform whose mailbox is slower than shared memory
+ * (qemu-m4), measured on the idle firmware right before the ping-pong it
+ * is the floor of.  Nothing on posix: its floor is the busy-poll one. */
+static void doorbell_floor(struct run *run, struct amp_rproc *rp)
+{
+	uint64_t ns;
+	int r = amp_rproc_bench_doorbell_rtt(rp, run->o->quick ? 200 : 2000,
+					     &ns);
+
+	if (!r)
+		run->rep.floors.m4_bell_rtt_ns = (double)ns;
+	else if (r != -AMP_ENOTSUP)
+		setup_failed(run, "doorbell floor", strerror(-r));
+}
+
 static void run_rproc(struct run *run, uint32_t buf_size, uint32_t vring_num,
 		      unsigned what)
 {
@@ -381,6 +396,7 @@ static void run_rproc(struct run *run, uint32_t buf_size, uint32_t vring_num,
 					    ANNOUNCE_TIMEOUT_NS, err,
 					    sizeof(err));
 		if (echo) {
+			doorbell_floor(run, rp);
 			proto.mode = "pingpong";
 			proto.matrix = "pingpong";
 			run_pingpong(run, echo, &proto);

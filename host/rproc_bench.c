@@ -3,6 +3,8 @@
  * waits for when starting a coprocessor, and how long a crash keeps a
  * channel away.  The recovery path is timed the way a daemon lives it:
  * amp_rproc_run() notices the death, recovers, and reports the channel.
+ * Also the platform's doorbell round trip, the floor its message round
+ * trip is judged against (qemu-m4).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -153,6 +155,29 @@ int amp_rproc_bench_recovery_time(const struct amp_rproc_cfg *cfg,
 	if (!r)
 		summarize(t, runs, out);
 	amp_rproc_free(rp);
+	free(t);
+	return r;
+}
+
+int amp_rproc_bench_doorbell_rtt(struct amp_rproc *rp, unsigned iters,
+				 uint64_t *median_ns)
+{
+	struct amp_rproc_bench_times st;
+	uint64_t *t;
+	int r;
+
+	if (!rp->ops->bell_rtt)
+		return -AMP_ENOTSUP;
+	if (rp->state != AMP_RPROC_RUNNING || !iters)
+		return -AMP_EINVAL;
+	t = calloc(iters, sizeof(*t));
+	if (!t)
+		return -AMP_ENOMEM;
+	r = rp->ops->bell_rtt(rp, iters, t);
+	if (!r) {
+		summarize(t, iters, &st);
+		*median_ns = st.median_ns;
+	}
 	free(t);
 	return r;
 }

@@ -50,6 +50,9 @@ struct amp_rproc_ops {
 	/* The child process that is the coprocessor (the firmware, QEMU),
 	 * or -1. */
 	int (*pid)(const struct amp_rproc *rp);
+	/* The mailbox's own round trip, with nothing behind it: n samples
+	 * in ns (NULL: the platform has no such measurement). */
+	int (*bell_rtt)(struct amp_rproc *rp, uint32_t n, uint64_t *samples);
 	/* Block until the doorbell rings, the firmware dies, one of the
 	 * caller's fds is ready, or the deadline: AMP_POSIX_WOKE_* bits. */
 	int (*wait_fds)(struct amp_rproc *rp, struct pollfd *fds, int nfds,

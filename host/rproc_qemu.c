@@ -136,7 +136,7 @@ static int take_bells(struct qemu *q)
 			if (buf[i] == AMP_MPS2_BELL_FAULT ||
 			    buf[i] == AMP_MPS2_BELL_EXITED)
 				q->gone = true;
-			else
+			else if (buf[i] != AMP_MPS2_BELL_PONG)
 				woke |= AMP_POSIX_WOKE_BELL;
 		}
 	if (n == 0)
@@ -553,6 +553,30 @@ static int qemu_pid(const struct amp_rproc *rp)
 	return q && q->pid > 0 && !q->reaped ? (int)q->pid : -1;
 }
 
+/* The doorbell alone, both ways: PING, and the handler's PONG, the
+ * host spinning on the socket as the rings' waits spin first. */
+static int qemu_bell_rtt(struct amp_rproc *rp, uint32_t n, uint64_t *samples)
+{
+	struct qemu *q = qemu_of(rp);
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t b = AMP_MPS2_BELL_PING;
+		uint64_t t0 = mono_ns(), end = t0 + 1000000000ull;
+		ssize_t r;
+
+		if (send(q->bell, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL) != 1)
+			return -AMP_EPIPE;
+		do
+			r = recv(q->bell, &b, 1, MSG_DONTWAIT);
+		while ((r < 0 && errno == EAGAIN && mono_ns() < end) ||
+		       (r == 1 && b != AMP_MPS2_BELL_PONG));
+		if (r != 1)
+			return r == 0 ? -AMP_EPIPE : -AMP_ETIMEDOUT;
+		samples[i] = mono_ns() - t0;
+	}
+	return 0;
+}
+
 static int qemu_wait_fds(struct amp_rproc *rp, struct pollfd *fds, int nfds,
 			 uint64_t deadline)
 {
@@ -571,6 +595,7 @@ const struct amp_rproc_ops amp_rproc_qemu_ops = {
 	.stop = qemu_stop,
 	.is_alive = qemu_is_alive,
 	.pid = qemu_pid,
+	.bell_rtt = qemu_bell_rtt,
 	.wait_fds = qemu_wait_fds,
 	.unprepare = qemu_unprepare,
 };

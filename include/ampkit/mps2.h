@@ -37,6 +37,11 @@
 #define AMP_MPS2_CH_SHUTDOWN 2u
 #define AMP_MPS2_BELL_FAULT 0xffu
 #define AMP_MPS2_BELL_EXITED 0xfeu
+/* The platform's floor: the host sends PING, the guest's UART1 handler
+ * answers PONG at once, touching nothing else (no rings, no wake-up of
+ * the firmware's loop). */
+#define AMP_MPS2_BELL_PING 0x80u
+#define AMP_MPS2_BELL_PONG 0x81u
 
 /* What the guest is doing, as it last said (ctrl.stage). */
 enum amp_mps2_stage {

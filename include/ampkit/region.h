@@ -19,8 +19,8 @@ struct amp_region {
 	uint64_t size; /* bytes */
 };
 
-static inline void *amp_region_pa_to_va(const struct amp_region *r,
-					uint64_t pa, uint64_t len)
+static inline void *amp_region_pa_to_va(const struct amp_region *r, uint64_t pa,
+					uint64_t len)
 {
 	uint64_t off = pa - r->pa;
 

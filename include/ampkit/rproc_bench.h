@@ -35,4 +35,12 @@ int amp_rproc_bench_recovery_time(const struct amp_rproc_cfg *cfg,
 				  struct amp_rproc_bench_times *out, char *err,
 				  size_t errlen);
 
+/* The platform's doorbell round trip on a running rproc (qemu-m4: a
+ * UART1 byte answered by the guest's interrupt handler), the floor of its
+ * message round trip: `iters` samples, their median in *median_ns.
+ * -AMP_ENOTSUP where the platform has none (posix: its floor is the
+ * busy-poll round trip the bench measures itself). */
+int amp_rproc_bench_doorbell_rtt(struct amp_rproc *rp, unsigned iters,
+				 uint64_t *median_ns);
+
 #endif

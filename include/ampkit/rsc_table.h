@@ -83,8 +83,8 @@ AMP_STATIC_ASSERT(offsetof(struct amp_fw_rsc_vdev, status) == 24, "vdev");
  * 0: virtio's 32768) and align a power of two, carveouts neither empty,
  * nor wrapping past 4 GiB, nor overlapping.  Returns 0 or -AMP_EINVAL with
  * *diag saying what and at which byte offset. */
-int amp_rsc_table_check(const void *table, size_t size,
-			uint32_t max_vring_num, struct amp_diag *diag);
+int amp_rsc_table_check(const void *table, size_t size, uint32_t max_vring_num,
+			struct amp_diag *diag);
 
 /* Entry i of a checked table, or NULL if i >= num. */
 static inline struct amp_fw_rsc_hdr *amp_rsc_entry(void *table, uint32_t i)
@@ -97,7 +97,6 @@ static inline struct amp_fw_rsc_hdr *amp_rsc_entry(void *table, uint32_t i)
 }
 
 /* The n-th (0-based) entry of `type` in a checked table, or NULL. */
-struct amp_fw_rsc_hdr *amp_rsc_find(void *table, uint32_t type,
-				    uint32_t n);
+struct amp_fw_rsc_hdr *amp_rsc_find(void *table, uint32_t type, uint32_t n);
 
 #endif

@@ -38,6 +38,10 @@ void UART1_RX_Handler(void)
 	while (UART_STATE(UART1_BASE) & UART_STATE_RXFULL) {
 		uint32_t b = UART_DATA(UART1_BASE) & 0xffu;
 
+		if (b == AMP_MPS2_BELL_PING) {
+			amp_mps2_bell(AMP_MPS2_BELL_PONG);
+			continue;
+		}
 		if (b == AMP_MPS2_CH_SHUTDOWN && the_port)
 			the_port->shutdown = true;
 		if (the_port)
