@@ -123,8 +123,7 @@ int amp_bench_serve_stream_resp(int fd, uint32_t max_msg);
 /* ---- client ---------------------------------------------------------- */
 
 struct amp_bench_result {
-	const char *platform; /* "posix" (NULL too), "qemu-m4", "external"
-				 (a terminal given by path) */
+	const char *platform; /* "posix" (NULL too), "qemu-m4" */
 	const char *mode;     /* "raw", "socketpair", "pingpong", ... */
 	const char *matrix;   /* "seed", "extended", "stream", "pingpong" */
 	uint32_t buf_size;    /* bytes per buffer incl. any transport header */

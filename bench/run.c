@@ -187,9 +187,10 @@ static void run_tty(struct run *run)
 	char err[200], path[4096];
 	size_t i;
 
-	/* Through the daemon the tty is the firmware's, on its platform;
-	 * a terminal given by path is whatever is behind it. */
-	tty_proto.platform = o->tty_path ? "external" : platform_of(o);
+	/* Through the daemon the tty is the firmware's, on its platform; a
+	 * terminal given by path is this host's device, whatever is behind
+	 * it (a board's /dev/ttyRPMSG0). */
+	tty_proto.platform = o->tty_path ? NULL : platform_of(o);
 	if (o->tty_path) {
 		snprintf(path, sizeof(path), "%s", o->tty_path);
 	} else if (!o->tty_setup) {
