@@ -280,10 +280,12 @@ struct amp_bench_opts {
 	bool quick;	    /* few repetitions, for tests */
 	uint32_t buf_size;  /* 0: 512 B, and 64 KiB too for extended */
 	uint32_t vring_num; /* 0: per-config defaults */
-	/* Where the firmware runs: "posix" (NULL too) or "qemu-m4", and
-	 * its image for that platform. */
+	/* Where the firmware runs: "posix" (NULL too), "qemu-m4", or "all"
+	 * (the firmware rows on each, firmware for posix and firmware_m4
+	 * for qemu-m4), and its image for that platform. */
 	const char *platform;
 	const char *firmware;
+	const char *firmware_m4;
 	const char *json_path;
 	/* AMP_BENCH_MODE_DAEMON: the daemon to go through (NULL: default
 	 * run directory, remoteproc0) and how long the client polls for a

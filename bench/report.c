@@ -371,6 +371,43 @@ void amp_bench_print_row(FILE *f, const struct amp_bench_result *r)
 	fflush(f);
 }
 
+/* --platform all: each seed row on qemu-m4 beside the same row on posix
+ * (the raw in-process rows, logging off). */
+static void print_platforms(FILE *f, const struct amp_bench_report *r)
+{
+	bool head = false;
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct amp_bench_result *p = &r->res[i], *m4 = NULL;
+
+		if (!on_platform(p, "posix") || strcmp(p->mode, "raw") ||
+		    strcmp(p->matrix, "seed") || p->log_baud || !p->ok)
+			continue;
+		for (size_t j = 0; j < r->n && !m4; j++) {
+			const struct amp_bench_result *q = &r->res[j];
+
+			if (on_platform(q, "qemu-m4") &&
+			    !strcmp(q->mode, "raw") &&
+			    !strcmp(q->matrix, "seed") && !q->log_baud &&
+			    q->ok && q->block == p->block &&
+			    q->blocks == p->blocks)
+				m4 = q;
+		}
+		if (!m4 || !p->st.median_ns)
+			continue;
+		if (!head)
+			fprintf(f, "\n  the seed matrix on both platforms "
+				   "(in process, raw endpoint):\n"
+				   "    block x n     posix      qemu-m4   "
+				   "qemu-m4 / posix\n");
+		head = true;
+		fprintf(f, "    %5u x %-3u %8.1f us  %8.1f us  %8.1f\n",
+			p->block, p->blocks, p->st.median_ns / 1e3,
+			m4->st.median_ns / 1e3,
+			(double)m4->st.median_ns / (double)p->st.median_ns);
+	}
+}
+
 /* The in-process seed row measured without the logging, for a row with. */
 static const struct amp_bench_result *
 plain_twin(const struct amp_bench_report *r, const struct amp_bench_result *p)
@@ -489,6 +526,7 @@ void amp_bench_print_summary(FILE *f, const struct amp_bench_report *r)
 			p->vs_inproc <= 3.0 ? "PASS" : "MISS");
 	}
 	print_seed_compare(f, r);
+	print_platforms(f, r);
 	bad = 0;
 	for (i = 0; i < r->n; i++)
 		if (!r->res[i].ok)

@@ -164,9 +164,12 @@ static void run_seed_paired(struct run *run, struct amp_bench_xport *raw,
 	}
 }
 
+/* The platform of the rows being run ("all" runs the firmware rows with
+ * a copy of the options naming each; what is left is this host's). */
 static const char *platform_of(const struct amp_bench_opts *o)
 {
-	return o->platform ? o->platform : "posix";
+	return o->platform && strcmp(o->platform, "all") ? o->platform
+							 : "posix";
 }
 
 /*
@@ -569,6 +572,32 @@ static int write_file(const char *path, const struct amp_bench_report *r,
 	return 0;
 }
 
+/* Every row that runs the firmware, on run->o's platform. */
+static void run_firmware_rows(struct run *run, uint32_t buf, uint32_t big,
+			      uint32_t vn, unsigned raw)
+{
+	const struct amp_bench_opts *o = run->o;
+
+	run_rproc(
+		run, buf, vn,
+		(raw & AMP_BENCH_MATRIX_SEED ? DO_SEED : 0) |
+			(o->modes & AMP_BENCH_MODE_PINGPONG ? DO_PINGPONG : 0) |
+			(o->modes & AMP_BENCH_MODE_DAEMON ? DO_DAEMON | DO_SEED
+							  : 0));
+	run_rproc(run, buf, vn ? vn : VRING_STREAM,
+		  (raw & AMP_BENCH_MATRIX_EXTENDED ? DO_EXTENDED : 0) |
+			  (raw & AMP_BENCH_MATRIX_STREAM ? DO_STREAM : 0));
+	if (big)
+		run_rproc(run, big, vn ? vn : VRING_BIG,
+			  raw & AMP_BENCH_MATRIX_EXTENDED ? DO_EXTENDED : 0);
+	if (o->modes & AMP_BENCH_MODE_LIFECYCLE) {
+		lifecycle_row(run, "start", amp_rproc_bench_start_time);
+		lifecycle_row(run, "recovery", amp_rproc_bench_recovery_time);
+	}
+	if (o->modes & AMP_BENCH_MODE_SEEDCMP)
+		run_seed_compare(run);
+}
+
 int amp_bench_run(const struct amp_bench_opts *o)
 {
 	struct run run = { .o = o, .out = o->out ? o->out : stdout };
@@ -596,26 +625,23 @@ int amp_bench_run(const struct amp_bench_opts *o)
 	amp_bench_print_header(run.out);
 	if (o->modes & AMP_BENCH_MODE_SOCKETPAIR)
 		run_socketpair(&run, buf);
-	run_rproc(
-		&run, buf, vn,
-		(raw & AMP_BENCH_MATRIX_SEED ? DO_SEED : 0) |
-			(o->modes & AMP_BENCH_MODE_PINGPONG ? DO_PINGPONG : 0) |
-			(o->modes & AMP_BENCH_MODE_DAEMON ? DO_DAEMON | DO_SEED
-							  : 0));
-	run_rproc(&run, buf, vn ? vn : VRING_STREAM,
-		  (raw & AMP_BENCH_MATRIX_EXTENDED ? DO_EXTENDED : 0) |
-			  (raw & AMP_BENCH_MATRIX_STREAM ? DO_STREAM : 0));
-	if (big)
-		run_rproc(&run, big, vn ? vn : VRING_BIG,
-			  raw & AMP_BENCH_MATRIX_EXTENDED ? DO_EXTENDED : 0);
-	if (o->modes & AMP_BENCH_MODE_LIFECYCLE) {
-		lifecycle_row(&run, "start", amp_rproc_bench_start_time);
-		lifecycle_row(&run, "recovery", amp_rproc_bench_recovery_time);
+	if (o->platform && !strcmp(o->platform, "all")) {
+		/* The firmware's rows on each platform in turn; what does
+		 * not involve the firmware runs once. */
+		struct amp_bench_opts on = *o;
+
+		on.platform = "posix";
+		run.o = &on;
+		run_firmware_rows(&run, buf, big, vn, raw);
+		on.platform = "qemu-m4";
+		on.firmware = o->firmware_m4;
+		run_firmware_rows(&run, buf, big, vn, raw);
+		run.o = o;
+	} else {
+		run_firmware_rows(&run, buf, big, vn, raw);
 	}
 	if (o->modes & AMP_BENCH_MODE_TTY)
 		run_tty(&run);
-	if (o->modes & AMP_BENCH_MODE_SEEDCMP)
-		run_seed_compare(&run);
 
 	amp_bench_targets(&run.rep);
 	amp_bench_print_summary(run.out, &run.rep);

@@ -77,8 +77,12 @@ static const char bench_usage[] =
 	"  --quick         few repetitions, for tests\n"
 	"  --json FILE     write every result as JSON (schema: docs/bench.md)\n"
 	"  --svg FILE      write a throughput plot\n"
+	"  --platform P    where the firmware runs: posix (default, a native\n"
+	"                  process), qemu-m4 (the Cortex-M4 image in QEMU\n"
+	"                  mps2-an386), or all (its rows on both, compared)\n"
 	"  --firmware PATH firmware ELF (default: $AMPKIT_FW_DIR/" FW_NAME ",\n"
-	"                  else ../firmware/" FW_NAME " beside this program)\n"
+	"                  or " FW_NAME_M4 " for qemu-m4; else\n"
+	"                  ../firmware/ beside this program)\n"
 	"  --buf-size N    RPMsg buffer size in bytes, 32..65536 (default "
 	"512,\n"
 	"                  and 65536 as well for the extended matrix)\n"
@@ -264,8 +268,8 @@ static int cmd_bench(int argc, char **argv)
 				  AMP_BENCH_MODE_SEEDCMP;
 	unsigned extra = 0;
 	uint32_t spin_us = 0;
-	bool mode_given = false, need_fw;
-	char *fw = NULL;
+	bool mode_given = false, need_fw, all;
+	char *fw = NULL, *fw_m4 = NULL;
 	int c, ret, via = 0;
 
 	amp_bench_opts_default(&o);
@@ -314,10 +318,10 @@ static int cmd_bench(int argc, char **argv)
 			break;
 		case O_PLATFORM:
 			if (strcmp(optarg, "posix") &&
-			    strcmp(optarg, "qemu-m4"))
+			    strcmp(optarg, "qemu-m4") && strcmp(optarg, "all"))
 				return usage_error("bench",
 						   "--platform: '%s' is not "
-						   "posix or qemu-m4",
+						   "posix, qemu-m4 or all",
 						   optarg);
 			o.platform = optarg;
 			break;
@@ -426,6 +430,14 @@ static int cmd_bench(int argc, char **argv)
 		}
 		amp_bench_xport_close(tty);
 	}
+	all = o.platform && !strcmp(o.platform, "all");
+	if (all && (o.firmware || via > 0 ||
+		    (mode_given && (o.modes & AMP_BENCH_MODE_DAEMON))))
+		return usage_error("bench",
+				   "--platform all runs each platform's own "
+				   "firmware in process%s",
+				   o.firmware ? " (no --firmware)"
+					      : " (no daemon path)");
 	/* Without a path the tty is the firmware's, through the daemon. */
 	need_fw = (o.modes & fw_modes) ||
 		  ((o.modes & AMP_BENCH_MODE_TTY) && !o.tty_path);
@@ -446,6 +458,23 @@ static int cmd_bench(int argc, char **argv)
 		free(fw);
 		return 1;
 	}
+	if (all) {
+		/* Each platform's own image; a daemon runs only one. */
+		fw_m4 = default_firmware("qemu-m4");
+		if (!fw_m4 || access(fw_m4, R_OK) < 0) {
+			fprintf(stderr,
+				"ampkit bench: qemu-m4 firmware %s: not built "
+				"(it needs arm-none-eabi-gcc: sudo apt-get "
+				"install -y gcc-arm-none-eabi "
+				"libnewlib-arm-none-eabi)\n",
+				fw_m4 ? fw_m4 : "?");
+			free(fw);
+			free(fw_m4);
+			return 1;
+		}
+		o.firmware_m4 = fw_m4;
+		via = -1;
+	}
 	if (via > 0 && !mode_given)
 		o.modes = AMP_BENCH_MODE_DAEMON;
 	if (via > 0)
@@ -457,7 +486,7 @@ static int cmd_bench(int argc, char **argv)
 		o.modes |= AMP_BENCH_MODE_TTY;
 		bt.private_dir = !bd.run_dir;
 	}
-	bd.platform = o.platform;
+	bd.platform = all ? "posix" : o.platform;
 	if (o.modes & AMP_BENCH_MODE_DAEMON || (via == 0 && !mode_given)) {
 		ret = bench_daemon_prepare(
 			&bd, o.firmware, (o.modes & AMP_BENCH_MODE_DAEMON) != 0,
@@ -486,7 +515,7 @@ static int cmd_bench(int argc, char **argv)
 		 * daemon's pty, brought up when the tty rows start. */
 		bt.bd.rproc = bd.rproc;
 		bt.bd.run_dir = bd.run_dir;
-		bt.bd.platform = o.platform;
+		bt.bd.platform = bd.platform;
 		bt.fw = o.firmware;
 		o.tty_setup = bench_tty_setup;
 		o.tty_done = bench_tty_done;
@@ -495,6 +524,7 @@ static int cmd_bench(int argc, char **argv)
 	ret = amp_bench_run(&o);
 	bench_daemon_finish(&bd);
 	free(fw);
+	free(fw_m4);
 	return ret;
 }
 
