@@ -9,3 +9,13 @@ endif()
 amp_add_test(test_qemu ${CMAKE_CURRENT_LIST_DIR}/test_qemu.c
              LIBS ampkit_bench ampkit_host LABELS integration)
 add_dependencies(test_qemu firmware_m4)
+
+# The same from the command line (start, channels, trace, the daemon's log,
+# the tty bench, --platform all).
+add_test(NAME ampkit_qemu_cli
+  COMMAND ${CMAKE_COMMAND} -DAMPKIT=$<TARGET_FILE:ampkit>
+          -DFW=${PROJECT_BINARY_DIR}/firmware
+          -DWORK=${CMAKE_CURRENT_BINARY_DIR}/ampkit_qemu_cli
+          -P ${CMAKE_CURRENT_LIST_DIR}/test_qemu_cli.cmake)
+set_tests_properties(ampkit_qemu_cli PROPERTIES LABELS integration
+  TIMEOUT 300)
