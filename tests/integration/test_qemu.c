@@ -171,6 +171,25 @@ static void ctl(struct amp_rproc *rp, const char *cmd)
 	amp_bench_xport_close(x);
 }
 
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 52);
+	rewind(f);
+	buf = malloc((size_t)n);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
 /* ---- tests ---- */
 
 static void test_boots_loaded_image_and_runs_seed_matrix(void **state)
@@ -284,6 +303,24 @@ static void test_fault_reported_and_recovered(void **state)
 	assert_true(pc >= AMP_MPS2_WINDOW_PA && pc < AMP_MPS2_CTRL_PA);
 	assert_non_null(strstr(amp_rproc_error(rp), "crash detected"));
 	assert_non_null(strstr(lg.console, "fault: UsageFault at pc 0x"));
+	/* The dump holds the window's areas, the image (its strings)
+	 * among them. */
+	{
+		char core[] = "/tmp/ampkit-m4-core-XXXXXX";
+		int fd = mkstemp(core);
+		size_t len;
+		char *img;
+
+		assert_true(fd >= 0);
+		close(fd);
+		if (amp_rproc_coredump(rp, core))
+			fail_msg("coredump: %s", amp_rproc_error(rp));
+		img = read_all(core, &len);
+		assert_non_null(memmem(img, len, "ampkit bench firmware booting",
+				       29));
+		free(img);
+		unlink(core);
+	}
 	/* Recovery disabled: it stays crashed until told. */
 	assert_true(amp_rproc_run(rp, NULL, 0, 200 * MS) >= 0);
 	assert_int_equal(amp_rproc_state(rp), AMP_RPROC_CRASHED);
@@ -313,25 +350,6 @@ static void test_hang_caught_by_heartbeat(void **state)
 	assert_non_null(strstr(lg.crash, "heartbeat missed"));
 	amp_rproc_free(rp);
 	no_child_left();
-}
-
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 52);
-	rewind(f);
-	buf = malloc((size_t)n);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
 }
 
 /* The image's first segment moved to SSRAM2 (0x20000000), which the host
