@@ -496,10 +496,24 @@ static void qemu_stop(struct amp_rproc *rp, uint64_t grace_ns)
 
 	if (!q || q->pid <= 0)
 		return;
-	while (!reap_now(q, WNOHANG) && !q->gone && mono_ns() < deadline &&
-	       stage(q) != AMP_MPS2_STAGE_FAULT)
-		if (qemu_wait_any(q, NULL, 0, deadline) < 0)
+	while (!reap_now(q, WNOHANG) && mono_ns() < deadline) {
+		uint64_t now = mono_ns();
+
+		st = stage(q);
+		if (st == AMP_MPS2_STAGE_FAULT || st == AMP_MPS2_STAGE_EXITED)
+			break; /* it said so: reset the core now */
+		if (!q->gone) {
+			if (qemu_wait_any(q, NULL, 0, deadline) < 0)
+				break;
+		} else if (q->pidfd >= 0) {
+			/* Hung up: QEMU is on its way out, wait for that. */
+			struct pollfd pfd = { .fd = q->pidfd, .events = POLLIN };
+
+			poll(&pfd, 1, (int)((deadline - now) / 1000000u) + 1);
+		} else {
 			break;
+		}
+	}
 	st = stage(q);
 	by_itself = q->reaped;
 	if (!q->reaped) {

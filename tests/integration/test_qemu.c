@@ -4,7 +4,8 @@
  * shared window (the stub QEMU starts holds the core until the release),
  * its channels, the seed matrix with every acknowledgement checked, a
  * reload that runs new code, a real fault (the "crash" command) reported
- * with its PC and recovered from, a hang caught by the heartbeat, an
+ * with its PC, dumped and recovered from, a hang caught by the heartbeat,
+ * QEMU itself killed and recovered, an
  * image outside the window refused before QEMU starts, and the message a
  * machine without QEMU gets.
  *
@@ -16,6 +17,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,10 +167,37 @@ static void ctl(struct amp_rproc *rp, const char *cmd)
 {
 	struct amp_bench_xport *x = open_x(rp, CTL);
 
-	assert_int_equal(x->ops->send(x, cmd, (uint32_t)strlen(cmd),
-				      now_ns() + 5 * SEC),
-			 0);
+	assert_int_equal(
+		x->ops->send(x, cmd, (uint32_t)strlen(cmd), now_ns() + 5 * SEC),
+		0);
 	amp_bench_xport_close(x);
+}
+
+/* The board itself dies (QEMU killed): a crash, and with recovery on a
+ * fresh QEMU brings the channel back by itself. */
+static void test_qemu_killed_recovered(void **state)
+{
+	struct amp_rproc *rp;
+	struct amp_bench_xport *raw;
+	uint64_t end;
+
+	(void)state;
+	rp = start(fw_bench);
+	wait_channel(rp, RAW);
+	assert_true(amp_rproc_process_pid(rp) > 0);
+	assert_int_equal(kill(amp_rproc_process_pid(rp), SIGKILL), 0);
+	end = now_ns() + 10 * SEC;
+	while (!lg.crashes && now_ns() < end)
+		assert_true(amp_rproc_run(rp, NULL, 0, 100 * MS) >= 0);
+	if (!strstr(lg.crash, "QEMU killed by signal 9"))
+		fail_msg("crash report: %s", lg.crash);
+	run_until_state(rp, AMP_RPROC_RUNNING, 10 * SEC);
+	wait_channel(rp, RAW);
+	raw = open_x(rp, RAW);
+	seed_test(raw, 1024, 5, 3);
+	amp_bench_xport_close(raw);
+	amp_rproc_free(rp);
+	no_child_left();
 }
 
 static char *read_all(const char *path, size_t *len)
@@ -194,12 +223,11 @@ static char *read_all(const char *path, size_t *len)
 
 static void test_boots_loaded_image_and_runs_seed_matrix(void **state)
 {
-	static const uint32_t matrix[][2] = { { 512, 1 },  { 512, 2 },
-					      { 512, 4 },  { 512, 8 },
-					      { 1024, 1 }, { 1024, 2 },
-					      { 1024, 4 }, { 1024, 5 },
-					      { 2048, 1 }, { 2048, 2 },
-					      { 4096, 1 } };
+	static const uint32_t matrix[][2] = {
+		{ 512, 1 },  { 512, 2 },  { 512, 4 },  { 512, 8 },
+		{ 1024, 1 }, { 1024, 2 }, { 1024, 4 }, { 1024, 5 },
+		{ 2048, 1 }, { 2048, 2 }, { 4096, 1 }
+	};
 	struct amp_rproc *rp;
 	struct amp_bench_xport *raw, *echo;
 	char trace[4096];
@@ -316,8 +344,8 @@ static void test_fault_reported_and_recovered(void **state)
 		if (amp_rproc_coredump(rp, core))
 			fail_msg("coredump: %s", amp_rproc_error(rp));
 		img = read_all(core, &len);
-		assert_non_null(memmem(img, len, "ampkit bench firmware booting",
-				       29));
+		assert_non_null(
+			memmem(img, len, "ampkit bench firmware booting", 29));
 		free(img);
 		unlink(core);
 	}
@@ -369,7 +397,7 @@ static void test_image_outside_window_refused(void **state)
 	for (uint16_t i = 0, n = *(uint16_t *)(elf + 44); i < n; i++) {
 		char *ph = elf + phoff + 32u * i;
 
-		if (*(uint32_t *)ph == 1) { /* the first PT_LOAD */
+		if (*(uint32_t *)ph == 1) {	    /* the first PT_LOAD */
 			memcpy(ph + 12, &paddr, 4); /* its p_paddr */
 			break;
 		}
@@ -430,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_reload_runs_each_image),
 		cmocka_unit_test(test_fault_reported_and_recovered),
 		cmocka_unit_test(test_hang_caught_by_heartbeat),
+		cmocka_unit_test(test_qemu_killed_recovered),
 		cmocka_unit_test(test_image_outside_window_refused),
 		cmocka_unit_test(test_missing_qemu_named),
 	};

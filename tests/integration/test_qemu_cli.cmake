@@ -17,7 +17,8 @@ file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 set(M4 ${FW}/ampkit-fw-bench-m4.elf)
 
-run(0 start --platform qemu-m4 ${M4} --wait rpmsg-raw --run-dir ${WORK}/rd)
+# ttyRPMSG1 is announced last.
+run(0 start --platform qemu-m4 ${M4} --wait ttyRPMSG1 --run-dir ${WORK}/rd)
 run(0 state --run-dir ${WORK}/rd)
 expect("${out}" "^running\n$")
 run(0 channels --run-dir ${WORK}/rd)
