@@ -1088,12 +1088,23 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+static const char help_usage[] =
+	"usage: ampkit help [<command>]\n"
+	"\n"
+	"Shows a command's options, or without one the list of commands.\n";
+
 static int cmd_help(int argc, char **argv)
 {
 	const struct command *cmd;
 
 	if (argc < 2) {
 		fputs(main_usage, stdout);
+		return 0;
+	}
+	/* help is a command too: `ampkit help --help`, `ampkit help help` */
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "-h")) {
+		fputs(help_usage, stdout);
 		return 0;
 	}
 	cmd = find_command(argv[1]);

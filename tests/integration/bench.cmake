@@ -27,6 +27,7 @@ endif()
 
 add_test(NAME ampkit_cli
   COMMAND ${CMAKE_COMMAND} -DAMPKIT=$<TARGET_FILE:ampkit>
+          -DAMPKIT_SRC=${PROJECT_SOURCE_DIR}/tools/ampkit.c
           -DWORK=${CMAKE_CURRENT_BINARY_DIR}/ampkit_cli
           -DPYTHON3=${AMP_PYTHON3}
           -P ${CMAKE_CURRENT_LIST_DIR}/test_bench_cli.cmake)

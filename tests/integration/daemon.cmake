@@ -9,3 +9,10 @@ target_compile_definitions(test_daemon PRIVATE
   AMP_CORPUS_DIR="${PROJECT_SOURCE_DIR}/tests/corpus"
   AMP_CORPUS_FW_DIR="${AMP_CORPUS_FW_DIR}")
 add_dependencies(test_daemon ampkit ampkit-fw-bench corpus_fw)
+# The CLI's recovery, coredump and trace commands, a crash under a client
+# mid-benchmark, the default run directory and the log's timestamps.
+amp_add_test(test_daemon_cli ${CMAKE_CURRENT_LIST_DIR}/test_daemon_cli.c
+             LIBS ampkit_client LABELS integration)
+target_compile_definitions(test_daemon_cli PRIVATE
+  AMPKIT_BIN="$<TARGET_FILE:ampkit>")
+add_dependencies(test_daemon_cli ampkit ampkit-fw-bench)

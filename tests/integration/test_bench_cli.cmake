@@ -1,11 +1,14 @@
 # tests/integration/test_bench_cli.cmake - `ampkit` as a user runs it:
-# help and usage errors (exit 2 with one clear line), a missing firmware
+# `ampkit <cmd> --help` for every command of the table in tools/ampkit.c
+# (exit 0, a usage line naming it, no daemon started), help and usage
+# errors (exit 2 with one clear line), a missing firmware
 # (exit 1), then `ampkit bench --quick --json --svg` end to end against
 # the real firmware: exit 0, and the JSON holds the floors, every mode and
 # matrix (the tty through a daemon of its own), all rows ok (the life
 # cycle's too), and the eleven targets.
 #
-# cmake -DAMPKIT=<ampkit> -DWORK=<dir> [-DPYTHON3=<python3>] -P this
+# cmake -DAMPKIT=<ampkit> -DAMPKIT_SRC=<tools/ampkit.c> -DWORK=<dir>
+#       [-DPYTHON3=<python3>] -P this
 cmake_minimum_required(VERSION 3.20)
 
 function(run expect_rc)
@@ -27,6 +30,49 @@ endfunction()
 
 run(0 --help)
 expect("${out}" "bench")
+
+# Every command the CLI has, read from its table, and help itself.
+file(STRINGS ${AMPKIT_SRC} rows REGEX "^[ \t]*{ \"[a-z]+\", cmd_[a-z]+,")
+set(cmds help)
+foreach(row ${rows})
+  string(REGEX MATCH "\"([a-z]+)\"" _ "${row}")
+  list(APPEND cmds ${CMAKE_MATCH_1})
+endforeach()
+list(LENGTH cmds ncmds)
+if(ncmds LESS 12)
+  message(FATAL_ERROR "only ${ncmds} commands found in ${AMPKIT_SRC}: ${cmds}")
+endif()
+# --help must not start a daemon (or create anything) on the way.
+set(ENV{AMPKIT_RUN_DIR} ${WORK}-help-rundir)
+file(REMOVE_RECURSE $ENV{AMPKIT_RUN_DIR})
+run(0 --help)
+set(main_help "${out}")
+foreach(cmd ${cmds})
+  string(FIND "${main_help}" "  ${cmd} " at)
+  if(at LESS 0)
+    message(FATAL_ERROR "ampkit --help does not list ${cmd}:\n${main_help}")
+  endif()
+  foreach(flag --help -h)
+    run(0 ${cmd} ${flag})
+    if(NOT out MATCHES "^usage: ampkit ${cmd}[ \n]")
+      message(FATAL_ERROR "ampkit ${cmd} ${flag}: no usage line naming "
+                          "${cmd}:\n${out}")
+    endif()
+    if(NOT err STREQUAL "")
+      message(FATAL_ERROR "ampkit ${cmd} ${flag} wrote to stderr: ${err}")
+    endif()
+  endforeach()
+  set(by_flag "${out}")
+  run(0 help ${cmd})
+  if(NOT out STREQUAL by_flag)
+    message(FATAL_ERROR "ampkit help ${cmd} differs from ${cmd} --help")
+  endif()
+endforeach()
+if(EXISTS $ENV{AMPKIT_RUN_DIR})
+  message(FATAL_ERROR "--help created $ENV{AMPKIT_RUN_DIR}")
+endif()
+unset(ENV{AMPKIT_RUN_DIR})
+
 run(0 help bench)
 expect("${out}" "--quick")
 expect("${out}" "--json FILE")

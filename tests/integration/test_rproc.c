@@ -2,9 +2,11 @@
  * test_rproc.c - the remoteproc life cycle against the real native
  * firmware: Linux's state words, the firmware name refused while
  * running, a clean stop (exit status 0) that releases every fd and
- * mapping, crashes (abort mid-benchmark, SIGKILL, a hang caught by the
- * heartbeat) with and without recovery, 100 crash/recover cycles without
- * growth, the trace buffer, coredumps and the segment check.
+ * mapping, a forced stop of a firmware that ignores the request, crashes
+ * (abort mid-benchmark, SIGKILL, a hang caught by the heartbeat) with and
+ * without recovery, 100 crash/recover cycles without growth, the trace
+ * buffer, coredumps, the segment check and the live resource table the
+ * host writes (DRIVER_OK, features, vring addresses, notify ids).
  *
  * Everything is driven through amp_rproc_run(), the loop the daemon uses;
  * events are recorded with their time so the tests can say "within".
@@ -561,6 +563,74 @@ static void test_heartbeat_catches_a_hang(void **state)
 	no_child_left();
 }
 
+/* A firmware that ignores the shutdown request (spinning in a callback,
+ * so its loop never sees the doorbell) is given the grace period, then
+ * killed: offline, every fd and mapping released, nothing left to reap,
+ * and the next start works. */
+static void test_forced_stop(void **state)
+{
+	int fds = count_fds(), maps = count_shm_maps();
+	struct amp_rproc_cfg cfg;
+	struct amp_rproc *rp;
+	char trace[8192];
+	uint64_t t0, end, took;
+	int i;
+
+	(void)state;
+	cfg_init(&cfg);
+	/* no heartbeat verdict during the test: only stop may end it */
+	cfg.heartbeat_ns = 3600 * SEC;
+	rp = start_with(&cfg);
+	amp_rproc_set_recovery(rp, false);
+	up_and_ready(rp, 0);
+	seed_test(rp, 1024);
+	ctl("hang");
+	/* the line is logged before the spin: then it no longer listens */
+	end = now_ns() + 10 * SEC;
+	do {
+		assert_true(amp_rproc_run(rp, NULL, 0, 20 * MS) >= 0);
+		assert_true(amp_rproc_trace(rp, trace, sizeof(trace)) > 0);
+	} while (!strstr(trace, "ctl: hang requested") && now_ns() < end);
+	assert_non_null(strstr(trace, "ctl: hang requested"));
+	assert_int_equal(amp_rproc_state(rp), AMP_RPROC_RUNNING);
+	assert_true(amp_rproc_process_pid(rp) > 0);
+
+	i = (int)cx.nev;
+	t0 = now_ns();
+	assert_int_equal(amp_rproc_stop(rp), 0);
+	took = now_ns() - t0;
+	print_message("forced stop after %.0f ms\n", took / 1e6);
+	/* the request had its 500 ms; then the reset, not a wait forever */
+	assert_true(took >= 500 * MS);
+	assert_true(took < 30 * SEC);
+	assert_int_equal(amp_rproc_state(rp), AMP_RPROC_OFFLINE);
+	assert_true(find_ev(AMP_RPROC_EV_CHANNEL_DOWN, RAW, (unsigned)i) >= 0);
+	i = find_ev(AMP_RPROC_EV_OFFLINE, NULL, (unsigned)i);
+	assert_true(i >= 0);
+	assert_string_equal(cx.ev[i].detail,
+			    "firmware killed by signal 9 (Killed)");
+	assert_int_equal(find_ev(AMP_RPROC_EV_CRASHED, NULL, 0), -1);
+	assert_true(amp_rproc_process_pid(rp) < 0);
+	assert_null(amp_rproc_rpmsg(rp));
+	assert_false(cx.raw_live || cx.ctl_live);
+	assert_int_equal(count_fds(), fds);
+	assert_int_equal(count_shm_maps(), maps);
+	no_child_left();
+
+	/* nothing of it is in the way of the next start */
+	memset(&cx, 0, sizeof(cx));
+	assert_int_equal(amp_rproc_start(rp, NULL), 0);
+	up_and_ready(rp, 0);
+	seed_test(rp, 2048);
+	assert_int_equal(amp_rproc_stop(rp), 0);
+	i = find_ev(AMP_RPROC_EV_OFFLINE, NULL, 0);
+	assert_true(i >= 0);
+	assert_string_equal(cx.ev[i].detail, "firmware exited with status 0");
+	amp_rproc_free(rp);
+	assert_int_equal(count_fds(), fds);
+	no_child_left();
+}
+
 static void test_trace(void **state)
 {
 	struct amp_rproc_cfg cfg;
@@ -860,6 +930,120 @@ static void test_carveout_placement(void **state)
 	carveout_refused("co-end", 0x1ffff000, "outside device memory");
 }
 
+/* The rpmsg vdev of a resource table (its offset from the table start). */
+static uint32_t vdev_at(const uint8_t *table)
+{
+	for (uint32_t i = 0; i < rd32(table + 4); i++) {
+		uint32_t off = rd32(table + 16 + 4 * i);
+
+		if (rd32(table + off) == AMP_RSC_VDEV &&
+		    rd32(table + off + 4) == AMP_VIRTIO_ID_RPMSG)
+			return off;
+	}
+	fail_msg("no rpmsg vdev in the table");
+	return 0;
+}
+
+/*
+ * The live table after start, as the firmware reads it: DRIVER_OK in
+ * the status, the negotiated features, each vring's da allocated inside
+ * the shared memory (aligned, clear of the table and of the other ring)
+ * and the very ring the host's RPMsg end uses, notify ids 0 and 1.
+ */
+static void check_live_table(struct amp_rproc *rp, uint32_t gfeatures)
+{
+	const uint8_t *live = rp->shm.va + rp->rsc_offset;
+	const struct amp_fw_rsc_vdev *v = (const void *)(live + vdev_at(live));
+	const struct amp_fw_rsc_vdev_vring *vr = (const void *)(v + 1);
+	uint64_t lo = rp->shm.pa, hi = rp->shm.pa + rp->shm.size;
+	uint64_t tab_lo = rp->shm.pa + rp->rsc_offset;
+	uint64_t tab_hi = tab_lo + rp->rsc_size;
+	size_t len[2];
+
+	assert_int_equal(v->status & AMP_VIRTIO_STATUS_DRIVER_OK,
+			 AMP_VIRTIO_STATUS_DRIVER_OK);
+	assert_int_equal(v->status & AMP_VIRTIO_STATUS_FAILED, 0);
+	assert_int_equal(v->gfeatures, gfeatures);
+	assert_int_equal(v->num_of_vrings, 2);
+	for (int i = 0; i < 2; i++) {
+		assert_int_not_equal(vr[i].da, AMP_FW_RSC_ADDR_ANY);
+		assert_int_equal(vr[i].num, 16);
+		assert_int_equal(vr[i].notifyid, i);
+		assert_int_equal(vr[i].da % vr[i].align, 0);
+		len[i] = amp_vring_size(vr[i].num, vr[i].align);
+		assert_true(vr[i].da >= lo && vr[i].da + len[i] <= hi);
+		assert_true(vr[i].da >= tab_hi || vr[i].da + len[i] <= tab_lo);
+	}
+	assert_true(vr[0].da + len[0] <= vr[1].da ||
+		    vr[1].da + len[1] <= vr[0].da);
+	/* the host receives on vring 0 and sends on vring 1 */
+	assert_ptr_equal(amp_region_pa_to_va(&rp->shm, vr[0].da, len[0]),
+			 amp_rproc_rpmsg(rp)->rvq.desc);
+	assert_ptr_equal(amp_region_pa_to_va(&rp->shm, vr[1].da, len[1]),
+			 amp_rproc_rpmsg(rp)->svq.desc);
+}
+
+static void test_live_table(void **state)
+{
+	const uint32_t credits = 1u << AMP_VIRTIO_RPMSG_F_CREDITS;
+	struct amp_rproc_cfg cfg;
+	struct amp_rproc *rp;
+	struct amp_fw_rsc_vdev *v;
+	struct amp_diag d;
+	size_t size, off, len;
+	uint8_t *img;
+	char path[128];
+	uint32_t offered;
+	unsigned from;
+
+	(void)state;
+	/* The stock firmware offers all the core implements. */
+	cfg_init(&cfg);
+	rp = start_with(&cfg);
+	up_and_ready(rp, 0);
+	check_live_table(rp, AMP_RPMSG_FEATURES);
+	seed_test(rp, 1024);
+	amp_rproc_free(rp);
+
+	/* A table whose image holds what the host must overwrite: a
+	 * FAILED status, stale gfeatures, notify ids 7 and 9, and an
+	 * unknown feature offered beside the known ones; the host
+	 * declines credits. */
+	img = read_all(fw, &size);
+	assert_int_equal(amp_elf_find_section(img, size, AMP_RSC_SECTION, &off,
+					      &len, &d),
+			 0);
+	v = (void *)(img + off + vdev_at(img + off));
+	assert_int_equal(v->status, 0);
+	offered = v->dfeatures;
+	assert_int_equal(offered, AMP_RPMSG_FEATURES);
+	v->dfeatures = offered | 1u << 30;
+	v->gfeatures = 0xffffffffu;
+	v->status = AMP_VIRTIO_STATUS_FAILED;
+	((struct amp_fw_rsc_vdev_vring *)(v + 1))[0].notifyid = 7;
+	((struct amp_fw_rsc_vdev_vring *)(v + 1))[1].notifyid = 9;
+	snprintf(path, sizeof(path), "%s/stale-vdev", tmpdir);
+	write_all(path, img, size);
+	free(img);
+	cfg_init(&cfg);
+	cfg.firmware = path;
+	cfg.rpmsg.features = AMP_RPMSG_FEATURES & ~credits;
+	rp = start_with(&cfg);
+	up_and_ready(rp, 0);
+	check_live_table(rp, offered & ~credits);
+	assert_false(amp_rproc_rpmsg(rp)->credits);
+	seed_test(rp, 4096);
+	/* a recovery writes it all again */
+	from = cx.nev;
+	kill(amp_rproc_process_pid(rp), SIGKILL);
+	up_and_ready(rp, (unsigned)run_until(rp, AMP_RPROC_EV_RUNNING, NULL,
+					     from, 5 * SEC));
+	check_live_table(rp, offered & ~credits);
+	seed_test(rp, 512);
+	amp_rproc_free(rp);
+	no_child_left();
+}
+
 /* The daemon's loop: the caller's fds wake amp_rproc_run. */
 static void test_run_wakes_on_caller_fds(void **state)
 {
@@ -965,12 +1149,14 @@ int main(void)
 		cmocka_unit_test(test_100_crash_recover_cycles),
 		cmocka_unit_test(test_recovery_disabled),
 		cmocka_unit_test(test_heartbeat_catches_a_hang),
+		cmocka_unit_test(test_forced_stop),
 		cmocka_unit_test(test_trace),
 		cmocka_unit_test(test_coredump),
 		cmocka_unit_test(test_segment_outside_device_memory),
 		cmocka_unit_test(test_trace_placement),
 		cmocka_unit_test(test_carveouts_devmem_vendor),
 		cmocka_unit_test(test_carveout_placement),
+		cmocka_unit_test(test_live_table),
 		cmocka_unit_test(test_run_wakes_on_caller_fds),
 		cmocka_unit_test(test_lifecycle_timing),
 	};

@@ -241,6 +241,124 @@ static void test_ns_announce_and_destroy(void **state)
 	pair_del(p);
 }
 
+/* The host withdraws a service it announced: the remote's name service
+ * hears DESTROY for that name and address, and the remote endpoint bound
+ * to it (and only that one) unbinds.  An endpoint that was never
+ * announced goes without a word. */
+static void test_host_ns_destroy(void **state)
+{
+	struct pair *p = pair_new(16, 512, AMP_RPMSG_FEATURES);
+	struct amp_rpmsg_ept hsvc, hsvc2, hother, rsvc, rother, quiet;
+	struct inbox rin = { 0 }, oin = { 0 }, hoin = { 0 };
+	struct chan c;
+	uint32_t svc_addr;
+
+	(void)state;
+	p->remote.ns_cb = ns_record;
+	unbound = 0;
+	/* Remote endpoints waiting for the host's two services. */
+	p->remote.ns = 0; /* created quietly: they wait, not announce */
+	assert_int_equal(amp_rpmsg_create_ept(&rsvc, &p->remote, "host-svc",
+					      AMP_RPMSG_ADDR_ANY,
+					      AMP_RPMSG_ADDR_ANY, inbox_cb,
+					      &rin),
+			 0);
+	assert_int_equal(amp_rpmsg_create_ept(&rother, &p->remote, "host-other",
+					      AMP_RPMSG_ADDR_ANY,
+					      AMP_RPMSG_ADDR_ANY, inbox_cb,
+					      &oin),
+			 0);
+	p->remote.ns = 1;
+	rsvc.unbind = on_unbind;
+	rother.unbind = on_unbind;
+	assert_int_equal(amp_rpmsg_create_ept(&hsvc, &p->host, "host-svc",
+					      AMP_RPMSG_ADDR_ANY,
+					      AMP_RPMSG_ADDR_ANY, NULL, NULL),
+			 0);
+	assert_int_equal(amp_rpmsg_create_ept(&hother, &p->host, "host-other",
+					      AMP_RPMSG_ADDR_ANY,
+					      AMP_RPMSG_ADDR_ANY, inbox_cb,
+					      &hoin),
+			 0);
+	assert_int_equal(amp_rpmsg_poll(&p->remote), 2);
+	assert_int_equal(ns_log.n, 2);
+	assert_int_equal(ns_log.flags[0], AMP_RPMSG_NS_CREATE);
+	assert_int_equal(rsvc.dest_addr, hsvc.addr);
+	assert_int_equal(rother.dest_addr, hother.addr);
+	assert_int_equal(amp_rpmsg_send(&rsvc, "hi", 2), 0);
+
+	/* A host endpoint bound to a remote channel was never announced:
+	 * destroying it sends nothing. */
+	chan_open(p, &c, "rpmsg-raw");
+	assert_int_equal(ns_log.n, 3); /* the host heard the remote's */
+	amp_rpmsg_destroy_ept(&c.h);
+	assert_int_equal(amp_rpmsg_poll(&p->remote), 0);
+	assert_int_equal(ns_log.n, 3);
+
+	/* Withdraw host-svc: DESTROY, name and address, on the remote. */
+	svc_addr = hsvc.addr;
+	amp_rpmsg_destroy_ept(&hsvc);
+	assert_int_equal(amp_rpmsg_poll(&p->remote), 1);
+	assert_int_equal(ns_log.n, 4);
+	assert_string_equal(ns_log.name[3], "host-svc");
+	assert_int_equal(ns_log.addr[3], svc_addr);
+	assert_int_equal(ns_log.flags[3], AMP_RPMSG_NS_DESTROY);
+	assert_int_equal(unbound, 1);
+	assert_int_equal(rsvc.dest_addr, AMP_RPMSG_ADDR_ANY);
+	assert_int_equal(amp_rpmsg_trysend(&rsvc, "x", 1), -AMP_ENOTCONN);
+	/* the other service is untouched and still carries messages */
+	assert_int_equal(rother.dest_addr, hother.addr);
+	assert_int_equal(amp_rpmsg_send(&rother, "yo", 2), 0);
+	/* the message sent before the withdrawal finds no endpoint */
+	assert_int_equal(amp_rpmsg_poll(&p->host), 1);
+	assert_int_equal(p->host.stats.dropped, 1);
+	assert_int_equal(hoin.count, 1);
+	assert_memory_equal(hoin.data, "yo", 2);
+
+	/* Announced again: the waiting endpoint binds to the new one. */
+	assert_int_equal(amp_rpmsg_create_ept(&hsvc, &p->host, "host-svc",
+					      AMP_RPMSG_ADDR_ANY,
+					      AMP_RPMSG_ADDR_ANY, NULL, NULL),
+			 0);
+	assert_int_equal(amp_rpmsg_poll(&p->remote), 1);
+	assert_int_equal(ns_log.flags[4], AMP_RPMSG_NS_CREATE);
+	assert_int_equal(rsvc.dest_addr, hsvc.addr);
+
+	/* Two ports of one name: withdrawing one unbinds only the remote
+	 * endpoint bound to its address. */
+	p->remote.ns = 0;
+	assert_int_equal(amp_rpmsg_create_ept(&quiet, &p->remote, "host-svc",
+					      AMP_RPMSG_ADDR_ANY,
+					      AMP_RPMSG_ADDR_ANY, NULL, NULL),
+			 0);
+	p->remote.ns = 1;
+	quiet.unbind = on_unbind;
+	assert_int_equal(amp_rpmsg_create_ept(&hsvc2, &p->host, "host-svc",
+					      AMP_RPMSG_ADDR_ANY,
+					      AMP_RPMSG_ADDR_ANY, NULL, NULL),
+			 0);
+	assert_int_equal(amp_rpmsg_poll(&p->remote), 1);
+	assert_int_equal(quiet.dest_addr, hsvc2.addr);
+	assert_int_equal(rsvc.dest_addr, hsvc.addr);
+	svc_addr = hsvc2.addr;
+	amp_rpmsg_destroy_ept(&hsvc2);
+	assert_int_equal(amp_rpmsg_poll(&p->remote), 1);
+	assert_int_equal(ns_log.flags[6], AMP_RPMSG_NS_DESTROY);
+	assert_int_equal(ns_log.addr[6], svc_addr);
+	assert_int_equal(unbound, 2);
+	assert_int_equal(quiet.dest_addr, AMP_RPMSG_ADDR_ANY);
+	assert_int_equal(rsvc.dest_addr, hsvc.addr);
+	/* and the other service's endpoint goes with its own withdrawal */
+	amp_rpmsg_destroy_ept(&hother);
+	assert_int_equal(amp_rpmsg_poll(&p->remote), 1);
+	assert_int_equal(ns_log.flags[7], AMP_RPMSG_NS_DESTROY);
+	assert_string_equal(ns_log.name[7], "host-other");
+	assert_int_equal(unbound, 3);
+	assert_int_equal(rother.dest_addr, AMP_RPMSG_ADDR_ANY);
+	assert_int_equal(rsvc.dest_addr, hsvc.addr);
+	pair_del(p);
+}
+
 static void test_addresses(void **state)
 {
 	struct pair *p = pair_new(16, 512, 0); /* no name service */
@@ -649,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_credits_negotiation),
 		cmocka_unit_test(test_send_flags),
 		cmocka_unit_test(test_ns_announce_and_destroy),
+		cmocka_unit_test(test_host_ns_destroy),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_unknown_destination_dropped),
 		cmocka_unit_test(test_oversize),
