@@ -183,7 +183,25 @@ struct amp_spawn {
 	int out_fd;
 };
 
-int amp_spawn(const struct amp_spawn *s, int *child_errno);
+/* A backend's child process, from spawn to reap: pid -1 when there is
+ * none; pidfd -1 if the kernel has none (< 5.3); status is waitpid's once
+ * reaped (-1: unknown, someone else reaped it). */
+struct amp_child {
+	int pid;
+	int pidfd;
+	int status;
+	bool reaped;
+};
+
+/* Spawn `s` as c's process: 0, or -errno with nothing left running. */
+int amp_child_spawn(struct amp_child *c, const struct amp_spawn *s);
+/* Has it exited?  flags 0 waits for it, WNOHANG does not. */
+bool amp_child_reap(struct amp_child *c, int flags);
+/* Reap it if it exits within ns: true if reaped. */
+bool amp_child_reap_within(struct amp_child *c, uint64_t ns);
+/* SIGKILL unless reaped, reap, close the pidfd: c is empty again (its
+ * status stays, for the caller's message). */
+void amp_child_end(struct amp_child *c);
 
 /* Record a one-line error for amp_rproc_error() and return err. */
 int amp_rproc_fail(struct amp_rproc *rp, int err, const char *fmt, ...)

@@ -7,16 +7,10 @@
  * pipe's write end) and the AMPKIT_POSIX_LINK variable naming them.  The
  * child is always reaped with waitpid.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "rproc_internal.h"
@@ -28,10 +22,7 @@ extern char **environ;
 struct process {
 	struct amp_posix_link link;
 	struct amp_posix_port port;
-	pid_t pid;  /* -1: no child to reap */
-	int pidfd;  /* -1 if the kernel has no pidfd_open */
-	int status; /* waitpid status once reaped */
-	int reaped;
+	struct amp_child child;
 };
 
 static struct process *proc(const struct amp_rproc *rp)
@@ -55,8 +46,8 @@ static int process_prepare(struct amp_rproc *rp, uint64_t size)
 				      (unsigned long long)size, strerror(-r));
 	}
 	amp_posix_link_port(&p->link, AMP_POSIX_HOST, &p->port, rp->spin_ns);
-	p->pid = -1;
-	p->pidfd = -1;
+	p->child.pid = -1;
+	p->child.pidfd = -1;
 	rp->backend = p;
 	rp->shm = p->link.shm.region;
 	rp->port = &p->port.port;
@@ -96,23 +87,6 @@ static char **child_env(char *link_var)
 	return env;
 }
 
-static int reap_now(struct process *p, int flags)
-{
-	int st, r;
-
-	if (p->reaped)
-		return 1;
-	do
-		r = waitpid(p->pid, &st, flags);
-	while (r < 0 && errno == EINTR);
-	if (r == 0)
-		return 0;
-	/* ECHILD: someone else reaped it (SIGCHLD ignored); it is gone */
-	p->status = r > 0 ? st : -1;
-	p->reaped = 1;
-	return 1;
-}
-
 static int process_start(struct amp_rproc *rp)
 {
 	struct process *p = proc(rp);
@@ -123,8 +97,7 @@ static int process_start(struct amp_rproc *rp)
 	int src[4] = { l->shm.fd, l->efd[AMP_POSIX_REMOTE],
 		       l->efd[AMP_POSIX_HOST], l->alive_wr };
 	struct amp_spawn sp;
-	int child_errno;
-	pid_t pid;
+	int r;
 
 	l->ctrl->rsc_offset = rp->rsc_offset;
 	l->ctrl->rsc_size = rp->rsc_size;
@@ -149,60 +122,14 @@ static int process_start(struct amp_rproc *rp)
 				 .fds = src,
 				 .nfds = 4,
 				 .out_fd = -1 };
-	pid = amp_spawn(&sp, &child_errno);
+	r = amp_child_spawn(&p->child, &sp);
 	free(envp);
-	if (pid < 0)
-		return amp_rproc_fail(rp, -child_errno,
-				      "%s: cannot execute: %s", rp->firmware,
-				      strerror(child_errno));
-	p->pid = pid;
-	p->reaped = 0;
+	if (r)
+		return amp_rproc_fail(rp, r, "%s: cannot execute: %s",
+				      rp->firmware, strerror(-r));
 	/* The child holds the only write end now: its death is our HUP. */
 	amp_posix_link_drop_side(l, AMP_POSIX_REMOTE);
-#ifdef SYS_pidfd_open
-	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (p->pidfd >= 0)
-		fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
-#endif
 	return 0;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* Reap the child if it exits within ns; 1 if reaped. */
-static int reap_within(struct process *p, uint64_t ns)
-{
-	uint64_t end = mono_ns() + ns;
-
-	for (;;) {
-		uint64_t now;
-		struct timespec ts;
-
-		if (reap_now(p, WNOHANG))
-			return 1;
-		now = mono_ns();
-		if (now >= end)
-			return 0;
-		ts.tv_sec = (time_t)((end - now) / 1000000000ull);
-		ts.tv_nsec = (long)((end - now) % 1000000000ull);
-		if (p->pidfd >= 0) {
-			struct pollfd pfd = { .fd = p->pidfd,
-					      .events = POLLIN };
-
-			ppoll(&pfd, 1, &ts, NULL);
-		} else {
-			/* No pidfd (kernel < 5.3): only on the stop path */
-			struct timespec ms = { 0, 1000000 };
-
-			nanosleep(&ms, NULL);
-		}
-	}
 }
 
 static void describe_exit(struct amp_rproc *rp, int st)
@@ -225,26 +152,20 @@ static void process_stop(struct amp_rproc *rp, uint64_t grace_ns)
 {
 	struct process *p = proc(rp);
 
-	if (!p || p->pid <= 0)
+	if (!p || p->child.pid <= 0)
 		return;
-	if (!reap_within(p, grace_ns)) {
-		kill(p->pid, SIGKILL);
-		reap_now(p, 0);
-	}
-	describe_exit(rp, p->status);
-	rp->exit_clean = p->status >= 0 && WIFEXITED(p->status) &&
-			 WEXITSTATUS(p->status) == 0;
-	if (p->pidfd >= 0)
-		close(p->pidfd);
-	p->pidfd = -1;
-	p->pid = -1;
+	amp_child_reap_within(&p->child, grace_ns);
+	amp_child_end(&p->child);
+	describe_exit(rp, p->child.status);
+	rp->exit_clean = p->child.status >= 0 && WIFEXITED(p->child.status) &&
+			 WEXITSTATUS(p->child.status) == 0;
 }
 
 static bool process_is_alive(struct amp_rproc *rp)
 {
 	struct process *p = proc(rp);
 
-	return p && p->pid > 0 && !p->reaped && !reap_now(p, WNOHANG);
+	return p && p->child.pid > 0 && !amp_child_reap(&p->child, WNOHANG);
 }
 
 static int process_wait_fds(struct amp_rproc *rp, struct pollfd *fds, int nfds,
@@ -259,7 +180,7 @@ static int process_pid(const struct amp_rproc *rp)
 {
 	struct process *p = proc(rp);
 
-	return p && p->pid > 0 ? (int)p->pid : -1;
+	return p && p->child.pid > 0 ? p->child.pid : -1;
 }
 
 const struct amp_rproc_ops amp_rproc_process_ops = {

@@ -22,13 +22,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,10 +51,7 @@ struct qemu {
 	char line[256];
 	size_t nline;
 	uint32_t vtor;
-	pid_t pid; /* -1: no QEMU to reap */
-	int pidfd;
-	int status;
-	bool reaped;
+	struct amp_child qemu;
 	bool gone; /* the firmware said it faulted or stopped */
 };
 
@@ -174,7 +169,8 @@ static int qemu_wait_any(struct qemu *q, struct pollfd *user, int nuser,
 			tsp = &ts;
 		}
 		fds[0] = (struct pollfd){ .fd = q->bell, .events = POLLIN };
-		fds[1] = (struct pollfd){ .fd = q->pidfd, .events = POLLIN };
+		fds[1] = (struct pollfd){ .fd = q->qemu.pidfd,
+					  .events = POLLIN };
 		for (int i = 0; i < nuser; i++) {
 			fds[2 + i] = user[i];
 			fds[2 + i].revents = 0;
@@ -258,8 +254,8 @@ static int qemu_prepare(struct amp_rproc *rp, uint64_t size)
 	if (!q)
 		return amp_rproc_fail(rp, -AMP_ENOMEM, "out of memory");
 	q->rp = rp;
-	q->bell = q->bell_peer = q->log = q->pidfd = -1;
-	q->pid = -1;
+	q->bell = q->bell_peer = q->log = q->qemu.pidfd = -1;
+	q->qemu.pid = -1;
 	r = amp_posix_shm_create(&q->ram, AMP_MPS2_WINDOW_SIZE);
 	if (r) {
 		free(q);
@@ -375,9 +371,8 @@ static int qemu_start(struct amp_rproc *rp)
 	struct amp_mps2_ctrl *c = q->ctrl;
 	const char *qemu_env = getenv("AMPKIT_QEMU");
 	char qemu[512], stub[512], ram[160];
-	int fds[2] = { q->ram.fd, q->bell_peer }, child_errno;
+	int fds[2] = { q->ram.fd, q->bell_peer }, r;
 	struct amp_spawn sp;
-	pid_t pid;
 
 	if (find_program(qemu_env && *qemu_env ? qemu_env : QEMU_DEFAULT, qemu,
 			 sizeof(qemu)))
@@ -439,41 +434,17 @@ static int qemu_start(struct amp_rproc *rp)
 				 .fds = fds,
 				 .nfds = 2,
 				 .out_fd = q->log };
-	pid = amp_spawn(&sp, &child_errno);
-	if (pid < 0)
-		return amp_rproc_fail(rp, -child_errno,
-				      "%s: cannot execute: %s", qemu,
-				      strerror(child_errno));
-	q->pid = pid;
-	q->reaped = false;
+	r = amp_child_spawn(&q->qemu, &sp);
+	if (r)
+		return amp_rproc_fail(rp, r, "%s: cannot execute: %s", qemu,
+				      strerror(-r));
 	q->gone = false;
 	/* QEMU holds the only other end now: its death is our hang-up. */
 	close_fd(&q->bell_peer);
-#ifdef SYS_pidfd_open
-	q->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (q->pidfd >= 0)
-		fcntl(q->pidfd, F_SETFD, FD_CLOEXEC);
-#endif
 	/* The image and the negotiated table are in place: release the
 	 * core (the stub spins on this word). */
 	AMP_STORE_RELEASE(&c->release, AMP_MPS2_RELEASE);
 	return 0;
-}
-
-static bool reap_now(struct qemu *q, int flags)
-{
-	int st, r;
-
-	if (q->reaped)
-		return true;
-	do
-		r = waitpid(q->pid, &st, flags);
-	while (r < 0 && errno == EINTR);
-	if (r == 0)
-		return false;
-	q->status = r > 0 ? st : -1;
-	q->reaped = true;
-	return true;
 }
 
 static const char *fault_name(uint32_t exc)
@@ -491,12 +462,12 @@ static void qemu_stop(struct amp_rproc *rp, uint64_t grace_ns)
 {
 	struct qemu *q = qemu_of(rp);
 	uint64_t deadline = mono_ns() + grace_ns;
-	bool by_itself;
+	bool by_itself, st_ok;
 	uint32_t st;
 
-	if (!q || q->pid <= 0)
+	if (!q || q->qemu.pid <= 0)
 		return;
-	while (!reap_now(q, WNOHANG) && mono_ns() < deadline) {
+	while (!amp_child_reap(&q->qemu, WNOHANG) && mono_ns() < deadline) {
 		uint64_t now = mono_ns();
 
 		st = stage(q);
@@ -505,22 +476,16 @@ static void qemu_stop(struct amp_rproc *rp, uint64_t grace_ns)
 		if (!q->gone) {
 			if (qemu_wait_any(q, NULL, 0, deadline) < 0)
 				break;
-		} else if (q->pidfd >= 0) {
-			/* Hung up: QEMU is on its way out, wait for that. */
-			struct pollfd pfd = { .fd = q->pidfd, .events = POLLIN };
-
-			poll(&pfd, 1, (int)((deadline - now) / 1000000u) + 1);
 		} else {
-			break;
+			/* Hung up: QEMU is on its way out, wait for that. */
+			amp_child_reap_within(&q->qemu, deadline - now);
 		}
 	}
 	st = stage(q);
-	by_itself = q->reaped;
-	if (!q->reaped) {
-		kill(q->pid, SIGKILL);
-		reap_now(q, 0);
-	}
+	by_itself = q->qemu.reaped;
+	amp_child_end(&q->qemu);
 	console_drain(q, true);
+	st_ok = q->qemu.status >= 0;
 	rp->exit_clean = st == AMP_MPS2_STAGE_EXITED;
 	if (st == AMP_MPS2_STAGE_FAULT) {
 		const struct amp_mps2_fault *f = &q->ctrl->fault;
@@ -532,21 +497,20 @@ static void qemu_stop(struct amp_rproc *rp, uint64_t grace_ns)
 	} else if (st == AMP_MPS2_STAGE_EXITED) {
 		snprintf(rp->exit_msg, sizeof(rp->exit_msg),
 			 "firmware stopped");
-	} else if (by_itself && q->status >= 0 && WIFEXITED(q->status)) {
+	} else if (by_itself && st_ok && WIFEXITED(q->qemu.status)) {
 		snprintf(rp->exit_msg, sizeof(rp->exit_msg),
 			 "QEMU exited with status %d (see its log)",
-			 WEXITSTATUS(q->status));
-	} else if (by_itself && q->status >= 0 && WIFSIGNALED(q->status)) {
+			 WEXITSTATUS(q->qemu.status));
+	} else if (by_itself && st_ok && WIFSIGNALED(q->qemu.status)) {
 		snprintf(rp->exit_msg, sizeof(rp->exit_msg),
-			 "QEMU killed by signal %d (%s)", WTERMSIG(q->status),
-			 strsignal(WTERMSIG(q->status)));
+			 "QEMU killed by signal %d (%s)",
+			 WTERMSIG(q->qemu.status),
+			 strsignal(WTERMSIG(q->qemu.status)));
 	} else {
 		snprintf(rp->exit_msg, sizeof(rp->exit_msg),
 			 "firmware did not stop (stage %u); QEMU ended",
 			 (unsigned)st);
 	}
-	close_fd(&q->pidfd);
-	q->pid = -1;
 }
 
 static bool qemu_is_alive(struct amp_rproc *rp)
@@ -554,7 +518,8 @@ static bool qemu_is_alive(struct amp_rproc *rp)
 	struct qemu *q = qemu_of(rp);
 	uint32_t st;
 
-	if (!q || q->pid <= 0 || q->gone || reap_now(q, WNOHANG))
+	if (!q || q->qemu.pid <= 0 || q->gone ||
+	    amp_child_reap(&q->qemu, WNOHANG))
 		return false;
 	st = stage(q);
 	return st != AMP_MPS2_STAGE_FAULT && st != AMP_MPS2_STAGE_EXITED;
@@ -564,7 +529,7 @@ static int qemu_pid(const struct amp_rproc *rp)
 {
 	const struct qemu *q = qemu_of(rp);
 
-	return q && q->pid > 0 && !q->reaped ? (int)q->pid : -1;
+	return q && q->qemu.pid > 0 && !q->qemu.reaped ? q->qemu.pid : -1;
 }
 
 /* The doorbell alone, both ways: PING, and the handler's PONG, the

@@ -9,14 +9,17 @@
  * /dev/null as stdin), its own process group (a terminal's ^C goes to the
  * host, which then stops it), and SIGKILL if the host dies.  An exec
  * failure comes back through a close-on-exec pipe, so "cannot execute" is
- * reported by the start, not seen later as a crash.
+ * reported by the start, not seen later as a crash.  struct amp_child
+ * keeps the rest of the child's life: a pidfd to wait on, and the reap.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rproc_internal.h"
@@ -120,4 +123,90 @@ int amp_spawn(const struct amp_spawn *s, int *child_errno)
 	}
 	close(errpipe[0]);
 	return pid;
+}
+
+int amp_child_spawn(struct amp_child *c, const struct amp_spawn *s)
+{
+	int child_errno;
+	int pid = amp_spawn(s, &child_errno);
+
+	c->pid = -1;
+	c->pidfd = -1;
+	c->status = -1;
+	c->reaped = false;
+	if (pid < 0)
+		return -child_errno;
+	c->pid = pid;
+#ifdef SYS_pidfd_open
+	c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (c->pidfd >= 0)
+		fcntl(c->pidfd, F_SETFD, FD_CLOEXEC);
+#endif
+	return 0;
+}
+
+bool amp_child_reap(struct amp_child *c, int flags)
+{
+	int st, r;
+
+	if (c->reaped || c->pid <= 0)
+		return true;
+	do
+		r = waitpid(c->pid, &st, flags);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return false;
+	/* ECHILD: someone else reaped it (SIGCHLD ignored); it is gone */
+	c->status = r > 0 ? st : -1;
+	c->reaped = true;
+	return true;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+bool amp_child_reap_within(struct amp_child *c, uint64_t ns)
+{
+	uint64_t end = mono_ns() + ns;
+
+	for (;;) {
+		uint64_t now;
+		struct timespec ts;
+
+		if (amp_child_reap(c, WNOHANG))
+			return true;
+		now = mono_ns();
+		if (now >= end)
+			return false;
+		ts.tv_sec = (time_t)((end - now) / 1000000000ull);
+		ts.tv_nsec = (long)((end - now) % 1000000000ull);
+		if (c->pidfd >= 0) {
+			struct pollfd pfd = { .fd = c->pidfd,
+					      .events = POLLIN };
+
+			ppoll(&pfd, 1, &ts, NULL);
+		} else {
+			/* No pidfd (kernel < 5.3): only on the stop path */
+			struct timespec ms = { 0, 1000000 };
+
+			nanosleep(&ms, NULL);
+		}
+	}
+}
+
+void amp_child_end(struct amp_child *c)
+{
+	if (c->pid > 0 && !amp_child_reap(c, WNOHANG)) {
+		kill(c->pid, SIGKILL);
+		amp_child_reap(c, 0);
+	}
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	c->pidfd = -1;
+	c->pid = -1;
 }
