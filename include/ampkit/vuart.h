@@ -11,8 +11,10 @@
  * flags AMP_RPMSG_F_CTL, payload struct amp_vuart_credit), and a sender
  * never has more bytes in flight than it was granted.  A writer then waits
  * (with a deadline) instead of losing bytes or hanging; data beyond the
- * window is a protocol error, dropped and counted.  Without credits (a
- * Linux or OpenAMP peer) only the rings' own back-pressure applies.
+ * window is a protocol error, dropped and counted.  Between such peers a
+ * side may also say its user went away (AMP_VUART_CTL_CLOSED, below).
+ * Without credits (a Linux or OpenAMP peer) only the rings' own
+ * back-pressure applies, and the wire is the payload alone.
  *
  * Receiving is a callback, as in VIRT_UART.  With rx_window 0 the bytes
  * count as consumed when the callback returns; otherwise the application
