@@ -13,7 +13,8 @@
  * open after recovery carries the benchmark), a client killed in the
  * middle of a seed test (the firmware is told, the next client's tests
  * are answered), stop, start and shutdown with a client attached, and a
- * firmware killed mid-transfer while another coprocessor keeps serving.
+ * firmware killed mid-transfer (what came back is exact up to the cut)
+ * while another coprocessor keeps serving.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -692,21 +693,36 @@ static void test_stop_start_shutdown(void **state)
 	assert_int_equal(lstat(rel, &st), -1);
 }
 
-/* Reader side of a transfer that the firmware's death cuts short. */
+/* Reader side of a transfer that the firmware's death cuts short: every
+ * byte up to the cut is checked against the writer's stream. */
 struct drain {
 	pthread_t th;
 	int fd;
 	atomic_uint_fast64_t got;
+	atomic_bool wrong; /* a byte differed from the stream */
+	uint64_t wrong_at;
 };
 
 static void *drain_main(void *arg)
 {
+	static uint8_t buf[65536], want[65536];
 	struct drain *d = arg;
-	uint8_t buf[65536];
+	struct gen g = { 1 }; /* the writer's */
 	ssize_t r;
 
-	while ((r = read(d->fd, buf, sizeof(buf))) > 0)
+	while ((r = read(d->fd, buf, sizeof(buf))) > 0) {
+		gen_fill(&g, want, (size_t)r);
+		if (memcmp(buf, want, (size_t)r)) {
+			ssize_t i = 0;
+
+			while (buf[i] == want[i])
+				i++;
+			d->wrong_at = atomic_load(&d->got) + (uint64_t)i;
+			atomic_store(&d->wrong, true);
+			break;
+		}
 		atomic_fetch_add(&d->got, (uint64_t)r);
+	}
 	return NULL;
 }
 
@@ -746,6 +762,11 @@ static void test_killed_mid_transfer(void **state)
 		      "%.1f ms later\n",
 		      (unsigned long long)(atomic_load(&dr.got) / 1024),
 		      ms_since(&t0));
+	/* What came back before the cut is the stream, byte for byte. */
+	if (atomic_load(&dr.wrong))
+		fail_msg("echo wrong at byte %llu of what came back",
+			 (unsigned long long)dr.wrong_at);
+	assert_true(atomic_load(&dr.got) <= atomic_load(&w.done));
 	close(fd);
 
 	/* The other coprocessor's tty never noticed. */
