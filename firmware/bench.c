@@ -68,9 +68,15 @@ static void uart_log(struct amp_port *port, const char *what, uint32_t n)
 	amp_app_log("%010u %-4s %6u B #%08u", (unsigned)(t0 / 1000), what,
 		    (unsigned)n, (unsigned)++uart_lines);
 	end = t0 + UART_LINE_CHARS * 10ull * 1000000000ull / uart_baud;
-	/* The seed's UART driver polled; so does the emulation. */
+	/* The seed's UART driver polled the UART, holding the M4 until the
+	 * line was out; the emulation holds the firmware as long, in the
+	 * port's wait (on the M4 a WFI, on posix a sleep that needs no
+	 * core: a spinning firmware preempted on a loaded host would end
+	 * its lines late).  A message arriving meanwhile only wakes it
+	 * early, to wait again: it is seen once the line is out. */
 	while (amp_port_now(port) < end)
-		amp_cpu_relax();
+		if (port->ops->wait(port, end) == -AMP_EPIPE)
+			break;
 }
 
 /* Feed bytes to a seed responder, logging the header and the reply as
