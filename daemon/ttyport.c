@@ -240,15 +240,19 @@ static uint32_t read_budget(const struct amp_ttyport *t)
 }
 
 /*
- * Master into `in` and on to the firmware, as far as credit goes.  EIO
- * once the master is empty means no client has the tty open any more:
- * then (C_CLOSING) the rest is read whole, and the session ends at the
- * EIO, its CLOSED going after those bytes.  An empty master that is not
- * hung up during a close means a new client opened meanwhile: the old
- * one's bytes are all read, so the session ends there too.
+ * Master into `in` and on to the firmware, as far as credit goes: all
+ * the master has first, then the send, so a write() the pty hands over
+ * in parts (its buffer holds 4095 bytes) still goes as one run cut into
+ * full messages, as Linux's rpmsg tty cuts a write.  EIO once the master
+ * is empty means no client has the tty open any more: then (C_CLOSING)
+ * the rest is read whole, and the session ends at the EIO, its CLOSED
+ * going after those bytes.  An empty master that is not hung up during
+ * a close means a new client opened meanwhile: the old one's bytes are
+ * all read, so the session ends there too.
  */
 static void read_in(struct amp_ttyport *t)
 {
+	bool empty = false, eio = false;
 	uint32_t want;
 	ssize_t r;
 
@@ -261,17 +265,19 @@ static void read_in(struct amp_ttyport *t)
 			return; /* which reads on */
 		}
 		if (r <= 0) {
-			if (t->client == C_CLOSING)
-				end_session(t, r < 0 && errno == EIO ? C_NONE
-								     : C_OPEN);
+			empty = true;
+			eio = r < 0 && errno == EIO;
 			break;
 		}
 		t->in_len += (uint32_t)r;
 		t->moved = true;
-		send_in(t);
-		if (t->client != C_CLOSING && (t->starved || t->in_len))
-			break; /* the rest waits for credit or a buffer */
 	}
+	if (t->down)
+		return;
+	if (t->client == C_CLOSING && empty)
+		end_session(t, eio ? C_NONE : C_OPEN);
+	else
+		send_in(t);
 }
 
 /* The CLOSED of a session that ended, once its bytes have gone. */
