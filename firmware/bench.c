@@ -2,9 +2,9 @@
  * bench.c - the benchmark firmware: the seed's responder on "rpmsg-raw",
  * the OpenAMP demo's echo on "rpmsg-openamp-demo-channel", "ampkit-ctl",
  * a control channel for tests, and two virtual UART ports, both named
- * "rpmsg-tty" as Linux's rpmsg_tty expects: tty0 runs the seed responder
- * over the byte stream (the seed's own transport, /dev/ttyRPMSG0), tty1
- * echoes.
+ * "rpmsg-tty" as Linux's rpmsg_tty expects (FW_TTY_NAME: see tty()):
+ * tty0 runs the seed responder over the byte stream (the seed's own
+ * transport, /dev/ttyRPMSG0), tty1 echoes.
  *
  * Platform-free: it sees only the RPMsg device its platform brought up,
  * so this file builds unchanged for the native and the Cortex-M4 targets.
@@ -477,19 +477,25 @@ static int channel(struct amp_rpmsg_ept *ept, struct amp_rpmsg_dev *dev,
 	return r;
 }
 
+/* The tty channels' name: upstream's, or (the ampkit-fw-bench-st build)
+ * ST's, as an STM32Cube VIRT_UART firmware announces them. */
+#ifndef FW_TTY_NAME
+#define FW_TTY_NAME AMP_VUART_NAME
+#endif
+
 static int tty(struct amp_vuart *vu, struct amp_rpmsg_dev *dev,
 	       const char *which, uint32_t rx_window, amp_vuart_rx_cb cb,
 	       amp_vuart_event_cb on_event)
 {
-	int r = amp_vuart_open(vu, dev, AMP_VUART_NAME, AMP_RPMSG_ADDR_ANY,
+	int r = amp_vuart_open(vu, dev, FW_TTY_NAME, AMP_RPMSG_ADDR_ANY,
 			       AMP_RPMSG_ADDR_ANY, rx_window, cb, NULL);
 
 	if (r) {
-		amp_app_log("%s (%s): error %d", which, AMP_VUART_NAME, r);
+		amp_app_log("%s (%s): error %d", which, FW_TTY_NAME, r);
 		return r;
 	}
 	vu->on_event = on_event;
-	amp_app_log("%s: %s at 0x%x%s", which, AMP_VUART_NAME,
+	amp_app_log("%s: %s at 0x%x%s", which, FW_TTY_NAME,
 		    (unsigned)vu->ept.addr, dev->credits ? ", credits" : "");
 	return 0;
 }
