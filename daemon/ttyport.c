@@ -84,14 +84,23 @@ struct amp_ttyport {
 	uint32_t out_head, out_len;
 	uint32_t unwanted; /* dropped in rx, still to be granted back */
 	uint64_t lost;	   /* bytes a peer without credits overran us by */
+	uint64_t seen_lost;
 	uint32_t seen_overrun, seen_bad_ctl;
-	uint64_t logged_ns; /* last protocol error line */
+	uint64_t logged_ns; /* last protocol error or overflow line */
 };
 
 bool amp_ttyport_is_tty(const char *channel)
 {
 	return !strcmp(channel, AMP_VUART_NAME) ||
 	       !strcmp(channel, AMP_VUART_NAME_ST);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* The firmware's bytes, into the out ring.  With credits the vuart never
@@ -104,11 +113,15 @@ static void rx_cb(struct amp_vuart *vu, const void *data, uint32_t len)
 	uint32_t space = OUT_CAP - t->out_len, tail, first;
 
 	if (len > space) {
-		if (!t->lost)
+		/* The first time at once; the count then at most once a
+		 * second (check_stats). */
+		if (!t->lost) {
 			t->log(t->log_priv,
 			       "%s: the firmware sent %u bytes with only %u "
 			       "free in the tty buffer: excess dropped",
 			       t->tag, len, space);
+			t->logged_ns = now_ns();
+		}
 		t->lost += len - space;
 		t->unwanted += len - space;
 		len = space;
@@ -320,22 +333,30 @@ static void last_close(struct amp_ttyport *t)
 	read_in(t);
 }
 
-/* Protocol errors the vuart counted since the last look, at most one
- * line of each kind a second: a peer that lies on every message must not
- * fill the disk. */
+/* Protocol errors the vuart counted since the last look, and bytes an
+ * overflowing peer without credits lost us, at most one line of each
+ * kind a second: a peer that lies on every message must not fill the
+ * disk. */
 static void check_stats(struct amp_ttyport *t)
 {
 	const struct amp_vuart_stats *s = &t->vu.stats;
-	struct timespec ts;
 	uint64_t now;
 
-	if (s->overrun == t->seen_overrun && s->bad_ctl == t->seen_bad_ctl)
+	if (s->overrun == t->seen_overrun && s->bad_ctl == t->seen_bad_ctl &&
+	    t->lost == t->seen_lost)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	now = now_ns();
 	if (t->logged_ns && now - t->logged_ns < 1000000000ull)
 		return;
 	t->logged_ns = now;
+	if (t->lost != t->seen_lost) {
+		t->log(t->log_priv,
+		       "%s: %llu bytes from the firmware dropped so far: no "
+		       "room in the tty buffer (a firmware without credits "
+		       "cannot be made to wait)",
+		       t->tag, (unsigned long long)t->lost);
+		t->seen_lost = t->lost;
+	}
 	if (s->overrun != t->seen_overrun) {
 		t->log(t->log_priv,
 		       "%s: vuart protocol error: the firmware sent beyond "
