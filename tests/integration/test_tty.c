@@ -692,6 +692,131 @@ static void test_client_vanishes_mid_test(void **state)
 					     "at 1000 of 4096 bytes"));
 }
 
+/*
+ * The bench app as an STM32Cube VIRT_UART firmware presents its ttys:
+ * both ports named "rpmsg-tty-channel" (ST's name) and no credits, so the
+ * daemon speaks upstream's raw framing to it.  Each port is a pty; the
+ * seed protocol works over tty0; a client that keeps its own window (at
+ * most 32 KiB unread, as one must with an upstream rpmsg tty) gets 4 MiB
+ * echoed intact; one that writes 1 MiB without reading overflows the
+ * daemon's buffer, which drops the excess, keeps the prefix exact, and
+ * says so in the log; and the port still works after.
+ */
+static void test_st_name_without_credits(void **state)
+{
+	static uint8_t buf[65536], want[65536];
+	const uint64_t total = 4ull * MiB;
+	struct gen gw = { 3 }, gr = { 3 };
+	uint64_t sent = 0, got = 0;
+	char fw_st[600], line[400], path[256];
+	size_t n;
+	ssize_t r;
+	int fd;
+
+	(void)state;
+	snprintf(fw_st, sizeof(fw_st), "%s-st", fw);
+	assert_int_equal(ampkit("start", fw_st, "--wait", "ttyRPMSG1", NULL),
+			 0);
+	assert_int_equal(ampkit("channels", NULL), 0);
+	for (int i = 0; i < 2; i++) {
+		const char *at, *bol;
+
+		tty_path(path, sizeof(path), "remoteproc0", i);
+		snprintf(line, sizeof(line), "%s -> /dev/pts/", path);
+		at = strstr(out, line);
+		for (bol = at; bol && bol > out && bol[-1] != '\n'; bol--)
+			;
+		if (!at || strncmp(bol, "rpmsg-tty-channel ", 18))
+			fail_msg("no rpmsg-tty-channel line for %s in:\n%s",
+				 path, out);
+	}
+	assert_null(strstr(out, "rpmsg-tty "));
+
+	fd = tty_open("remoteproc0", 0);
+	assert_int_equal(seed_test(fd, 4096), 4096);
+	assert_int_equal(seed_test(fd, MiB), MiB);
+	close(fd);
+
+	/* Bulk echo, the client never more than 32 KiB ahead. */
+	fd = tty_open("remoteproc0", 1);
+	while (got < total) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (sent < total && sent - got < 32 * 1024) {
+			n = 4096;
+			gen_fill(&gw, buf, n);
+			assert_true(write_full(fd, buf, n));
+			sent += n;
+			continue;
+		}
+		if (poll(&p, 1, STALL_MS) != 1)
+			fail_msg("echo stalled at %llu of %llu",
+				 (unsigned long long)got,
+				 (unsigned long long)total);
+		r = read(fd, buf, sizeof(buf));
+		assert_true(r > 0);
+		gen_fill(&gr, want, (size_t)r);
+		if (memcmp(buf, want, (size_t)r))
+			fail_msg("echo wrong after byte %llu",
+				 (unsigned long long)got);
+		got += (uint64_t)r;
+	}
+	assert_false(log_has("excess dropped", 1));
+
+	/* 1 MiB without reading: the daemon cannot hold the firmware back,
+	 * so past its 64 KiB buffer (and the pty's) the echo is dropped. */
+	gw = (struct gen){ 5 };
+	gr = (struct gen){ 5 };
+	for (sent = 0; sent < MiB; sent += 65536) {
+		gen_fill(&gw, buf, 65536);
+		assert_true(write_full(fd, buf, 65536));
+	}
+	for (int i = 0; i < 500 && !log_has("excess dropped", 1); i++)
+		usleep(10000);
+	if (!log_has("ttyRPMSG1: the firmware sent", 1) ||
+	    !log_has("excess dropped", 1))
+		fail_msg("no overflow line in the daemon's log");
+	/* What did arrive starts as the stream did, and is far less. */
+	got = 0;
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 1500) != 1)
+			break;
+		r = read(fd, buf, sizeof(buf));
+		assert_true(r > 0);
+		if (got < 64 * 1024) {
+			n = (size_t)r < 64 * 1024 - got ? (size_t)r
+							: 64 * 1024 - got;
+			gen_fill(&gr, want, n);
+			if (memcmp(buf, want, n))
+				fail_msg("overflowed echo wrong within its "
+					 "first 64 KiB");
+		}
+		got += (uint64_t)r;
+	}
+	print_message("1 MiB written without reading: %llu KiB echoed, the "
+		      "rest dropped\n",
+		      (unsigned long long)(got / 1024));
+	assert_true(got >= 64 * 1024 && got < MiB);
+	/* Every byte is accounted for: echoed, or counted as dropped (the
+	 * count is logged at most once a second). */
+	snprintf(line, sizeof(line),
+		 "ttyRPMSG1: %llu bytes from the firmware dropped so far",
+		 (unsigned long long)(MiB - got));
+	for (int i = 0; i < 500 && !log_has(line, 1); i++)
+		usleep(10000);
+	if (!log_has(line, 1))
+		fail_msg("no '%s' in the daemon's log", line);
+
+	/* The port goes on. */
+	gen_fill(&gw, buf, 1000);
+	assert_true(write_full(fd, buf, 1000));
+	assert_int_equal(read_full(fd, want, 1000), 1000);
+	assert_memory_equal(buf, want, 1000);
+	close(fd);
+}
+
 /* `ampkit stop` hangs the ports up as a crash does and removes their
  * paths; `start` brings them back; `shutdown` leaves nothing behind. */
 static void test_stop_start_shutdown(void **state)
@@ -827,6 +952,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crash_hangup_recover,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_vanishes_mid_test,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_st_name_without_credits,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_start_shutdown, setup,
 						teardown),
