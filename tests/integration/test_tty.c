@@ -10,7 +10,8 @@
  * protocol at 1 MiB and more per test with one write() each, one 1 MiB
  * write() echoed whole, 1000 opens and closes of one port while the other
  * carries traffic, a crash with clients attached (hangup, then a fresh
- * open after recovery carries the benchmark), a client killed in the
+ * open after recovery carries the seed tests and `ampkit bench --tty`),
+ * a client killed in the
  * middle of a seed test (the firmware is told, the next client's tests
  * are answered), stop, start and shutdown with a client attached, and a
  * firmware killed mid-transfer (what came back is exact up to the cut)
@@ -621,6 +622,12 @@ static void test_crash_hangup_recover(void **state)
 	assert_int_equal(seed_test(fd0, MiB), MiB);
 	assert_int_equal(seed_test(fd0, 4096), 4096);
 	close(fd0);
+	/* And the benchmark a user would run on it, through the path. */
+	if (ampkit("bench", "--tty", path, "--matrix", "seed", "--quick",
+		   NULL) != 0 ||
+	    !strstr(out, "tty        seed"))
+		fail_msg("ampkit bench --tty %s after recovery:\n%s\n%s", path,
+			 out, errout);
 	assert_true(log_has("ttyRPMSG0 down (hung up)", 1));
 	assert_true(log_has("ttyRPMSG0 up", 2));
 	assert_true(log_has("ttyRPMSG1 up", 2));
