@@ -11,11 +11,12 @@
  * write() echoed whole, 1000 opens and closes of one port while the other
  * carries traffic, a crash with clients attached (hangup, then a fresh
  * open after recovery carries the seed tests and `ampkit bench --tty`),
- * a client killed in the
- * middle of a seed test (the firmware is told, the next client's tests
- * are answered), stop, start and shutdown with a client attached, and a
- * firmware killed mid-transfer (what came back is exact up to the cut)
- * while another coprocessor keeps serving.
+ * a client killed in the middle of a seed test (the firmware is told, the
+ * next client's tests are answered), ST's channel name on a firmware
+ * without credits (raw framing, overflow counted), stop, start and
+ * shutdown with a client attached, and a firmware killed mid-transfer
+ * (what came back is exact up to the cut) while another coprocessor keeps
+ * serving.
  */
 #include <stdarg.h>
 #include <stddef.h>
