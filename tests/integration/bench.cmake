@@ -50,8 +50,8 @@ add_test(NAME ampkit_bench_fwtty
 set_tests_properties(ampkit_bench_fwtty PROPERTIES LABELS integration
   TIMEOUT 300 ENVIRONMENT "AMPKIT_FW_DIR=${PROJECT_BINARY_DIR}/firmware")
 
-# The seed's figures reproduced within 10% at 115200 baud, in process and
-# over the tty (docs/seed.md).
+# The seed's figures reproduced within 10% at 115200 baud over the
+# firmware's tty (docs/seed.md).
 add_test(NAME ampkit_bench_seeddev
   COMMAND ${CMAKE_COMMAND} -DAMPKIT=$<TARGET_FILE:ampkit>
           -DWORK=${CMAKE_CURRENT_BINARY_DIR}/ampkit_bench_seeddev

@@ -1,13 +1,14 @@
 # tests/integration/test_bench_seeddev.cmake - the seed's table
 # reproduced: `ampkit bench --seed-compare --quick` at the seed's own
-# 115200 baud, and on the rows REFERENCE 9's model fits within 1% (512x2,
-# 512x8, 1024x4, 1024x5, 2048x2) every emulated figure within 10% of the
-# seed's, in process (raw+log) and over the firmware's tty through the
-# daemon's pty (tty+log, the seed's own transport); the target is
-# computed from the tty rows.  Those figures are emulated debug-UART
-# lines of 3.125 ms that the firmware waits out without needing a core,
-# so a loaded machine hardly moves them: this checks the emulation and
-# the message cutting (one line per 496-byte message), not speed.
+# 115200 baud, every logged row ok, and on the rows REFERENCE 9's model
+# fits within 1% (512x2, 512x8, 1024x4, 1024x5, 2048x2) the figure over
+# the firmware's tty through the daemon's pty (tty+log, the seed's own
+# transport, which the target is computed from) within 10% of the seed's.
+# Those figures are emulated debug-UART lines of 3.125 ms that the
+# firmware waits out without needing a core, so a loaded machine hardly
+# moves them (0.5 ms of a 19 ms row with four spinning processes on two
+# vCPUs): this checks the emulation and the message cutting (one line per
+# 496-byte message), not speed.
 #
 # cmake -DAMPKIT=<ampkit> -DWORK=<dir> -P this
 cmake_minimum_required(VERSION 3.20)
@@ -41,7 +42,7 @@ foreach(i RANGE ${last})
     message(FATAL_ERROR "row ${i} not ok at 115200 baud: ${row}")
   endif()
   list(FIND rows "${block} ${blocks}" at)
-  if(at LESS 0)
+  if(at LESS 0 OR NOT mode STREQUAL "tty+log")
     continue()
   endif()
   string(JSON dev GET "${json}" results ${i} seed_dev_pct)
@@ -52,8 +53,8 @@ foreach(i RANGE ${last})
   message(STATUS "${mode} ${block} x ${blocks}: ${dev}% from the seed")
   math(EXPR checked "${checked} + 1")
 endforeach()
-if(NOT checked EQUAL 10)
-  message(FATAL_ERROR "${checked} of the 10 rows checked\n${out}")
+if(NOT checked EQUAL 5)
+  message(FATAL_ERROR "${checked} of the 5 rows checked\n${out}")
 endif()
 
 string(JSON nt LENGTH "${json}" targets)
