@@ -56,6 +56,9 @@ struct amp_bench_xport {
 	uint32_t max_msg; /* largest message send accepts */
 	bool stream;	  /* a byte stream (tty): no message boundaries */
 	bool broken;	  /* a test timed out: the peer's state is unknown */
+	/* Pause between the blocks of a test (not before the first, nor
+	 * before the ack), 0: none; see run.c, tty+log. */
+	uint64_t block_gap_ns;
 };
 
 static inline void amp_bench_xport_close(struct amp_bench_xport *x)
@@ -306,6 +309,12 @@ struct amp_bench_opts {
 	int (*tty_setup)(void *priv, char *path, size_t pathlen, char *err,
 			 size_t errlen);
 	void (*tty_done)(void *priv);
+	/* And, for --seed-compare, the firmware's "ampkit-ctl" channel
+	 * behind that terminal (to switch its logging emulation); NULL with
+	 * err set if it cannot be opened.  Without it (or with tty_path)
+	 * the comparison runs in process only. */
+	struct amp_bench_xport *(*tty_ctl)(void *priv, char *err,
+					   size_t errlen);
 	void *tty_priv;
 	/* AMP_BENCH_MODE_SEEDCMP: the baud of the emulated debug UART
 	 * (0: 115200). */

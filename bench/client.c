@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <ampkit/bench_proto.h>
 
@@ -59,6 +60,15 @@ static void fail(struct amp_bench_result *res, uint32_t rep, const char *what,
 		snprintf(res->why, sizeof(res->why), "rep %u: %s", rep, what);
 }
 
+static void pause_ns(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
+			       .tv_nsec = (long)(ns % 1000000000ull) };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 /* One repetition; its time in *ns.  0 or -1 (reason in res). */
 static int run_once(struct amp_bench_xport *x, const uint8_t *first,
 		    const uint8_t *pat, uint32_t block, uint32_t blocks,
@@ -77,6 +87,8 @@ static int run_once(struct amp_bench_xport *x, const uint8_t *first,
 	t0 = amp_bench_now_ns();
 	deadline = t0 + timeout_ns;
 	for (b = 0; b < blocks; b++) {
+		if (b && x->block_gap_ns)
+			pause_ns(x->block_gap_ns);
 		for (left = block; left; left -= n, off += n) {
 			n = left < max ? left : max;
 			r = x->ops->send(x, off ? pat + (off & 0xFF) : first, n,

@@ -21,6 +21,7 @@
 #define CHANNEL_CTL "ampkit-ctl"
 #define CTL_TIMEOUT_NS 5000000000ull
 #define LOG_BAUD_DEFAULT 115200u
+#define LOG_LINE_CHARS 36u /* an emulated debug-UART line, CR LF included */
 #define ANNOUNCE_TIMEOUT_NS 5000000000ull
 #define PING_SIZE 16
 #define STREAM_BLOCK 496
@@ -458,11 +459,93 @@ static int set_log(struct amp_bench_xport *ctl, uint32_t baud, char *err,
 	return 0;
 }
 
+/* The seed matrix with the firmware's logging emulated: a row takes
+ * 10-60 ms, so fewer repetitions. */
+static void run_seed_logged(struct run *run, struct amp_bench_xport *x,
+			    const struct amp_bench_result *proto, uint32_t baud)
+{
+	const struct amp_bench_opts *o = run->o;
+	struct amp_bench_result res;
+	uint64_t total;
+	uint32_t reps;
+	size_t i;
+
+	for (i = 0; i < sizeof(seed_matrix) / sizeof(seed_matrix[0]); i++) {
+		res = *proto;
+		res.log_baud = baud;
+		res.seed_ms = amp_bench_seed_ms(seed_matrix[i].block,
+						seed_matrix[i].blocks);
+		reps = o->reps ? o->reps : o->quick ? 3 : 20;
+		total = (uint64_t)seed_matrix[i].block * seed_matrix[i].blocks;
+		amp_bench_run_test(x, seed_matrix[i].block,
+				   seed_matrix[i].blocks, reps, true,
+				   timeout_for(total), &res);
+		record(run, &res);
+	}
+}
+
+/*
+ * The same over the firmware's tty port through the daemon's pty, as the
+ * seed ran it over /dev/ttyRPMSG0 (the daemon cuts what it reads from
+ * the pty into messages of at most 496 bytes, as Linux's rpmsg tty cut
+ * each write), rows tty+log; then the plain tty seed rows.
+ */
+static void run_seed_compare_tty(struct run *run, uint32_t baud)
+{
+	const struct amp_bench_opts *o = run->o;
+	struct amp_bench_result proto = { .mode = "tty+log", .matrix = "seed" };
+	struct amp_bench_xport *tty = NULL, *ctl = NULL;
+	char err[200], path[4096];
+
+	proto.platform = platform_of(o);
+	if (o->tty_setup(o->tty_priv, path, sizeof(path), err, sizeof(err)) <
+	    0) {
+		setup_failed(run, "tty", err);
+		return;
+	}
+	tty = amp_bench_tty_open(path, 0, err, sizeof(err));
+	if (tty)
+		ctl = o->tty_ctl(o->tty_priv, err, sizeof(err));
+	if (!tty || !ctl) {
+		setup_failed(run, "tty", err);
+		goto done;
+	}
+	if (set_log(ctl, baud, err, sizeof(err)) < 0) {
+		setup_failed(run, "tty", err);
+		goto done;
+	}
+	/* Linux's tty write() put a block into the rings before it
+	 * returned, so each block was its own messages.  A pty takes a
+	 * write at once, and blocks written back to back reach the daemon
+	 * as one run, cut into fewer messages.  So the client leaves one
+	 * emulated line's time between blocks: enough for the daemon to
+	 * take each on its own, and hidden behind the firmware's logging,
+	 * at least two lines a block. */
+	tty->block_gap_ns = LOG_LINE_CHARS * 10ull * 1000000000ull / baud;
+	run_seed_logged(run, tty, &proto, baud);
+	if (set_log(ctl, 0, err, sizeof(err)) < 0) {
+		setup_failed(run, "tty", err);
+		goto done;
+	}
+	/* And what the tty costs without the logging. */
+	tty->block_gap_ns = 0;
+	proto.mode = "tty";
+	run_tests(run, tty, &proto, seed_matrix,
+		  sizeof(seed_matrix) / sizeof(seed_matrix[0]));
+done:
+	amp_bench_xport_close(ctl);
+	amp_bench_xport_close(tty);
+	if (o->tty_done)
+		o->tty_done(o->tty_priv);
+}
+
 /*
  * --seed-compare: the seed's matrix through the same 496-byte messages
  * the Linux tty cut its writes into, once with the firmware logging as
  * the seed's did (each line blocking for its characters at the baud) and
- * once without, so the table shows what the seed's figures measured.
+ * once without, so the table shows what the seed's figures measured;
+ * then, if a daemon can give the firmware's tty, the logged matrix over
+ * that tty too.
  */
 static void run_seed_compare(struct run *run)
 {
@@ -470,12 +553,8 @@ static void run_seed_compare(struct run *run)
 	uint32_t baud = o->log_baud ? o->log_baud : LOG_BAUD_DEFAULT;
 	struct amp_bench_result proto = { .mode = "raw+log", .matrix = "seed" };
 	struct amp_bench_xport *raw = NULL, *ctl = NULL;
-	struct amp_bench_result res;
 	struct amp_rproc *rp;
 	char err[200];
-	uint64_t total;
-	uint32_t reps;
-	size_t i;
 
 	rp = start_firmware(run, BUF_DEFAULT, 0, &proto);
 	if (!rp)
@@ -493,19 +572,7 @@ static void run_seed_compare(struct run *run)
 		setup_failed(run, o->firmware, err);
 		goto stop;
 	}
-	/* A row takes 10-60 ms with the logging: fewer repetitions. */
-	for (i = 0; i < sizeof(seed_matrix) / sizeof(seed_matrix[0]); i++) {
-		res = proto;
-		res.log_baud = baud;
-		res.seed_ms = amp_bench_seed_ms(seed_matrix[i].block,
-						seed_matrix[i].blocks);
-		reps = o->reps ? o->reps : o->quick ? 3 : 20;
-		total = (uint64_t)seed_matrix[i].block * seed_matrix[i].blocks;
-		amp_bench_run_test(raw, seed_matrix[i].block,
-				   seed_matrix[i].blocks, reps, true,
-				   timeout_for(total), &res);
-		record(run, &res);
-	}
+	run_seed_logged(run, raw, &proto, baud);
 	if (set_log(ctl, 0, err, sizeof(err)) < 0) {
 		setup_failed(run, o->firmware, err);
 		goto stop;
@@ -518,6 +585,8 @@ stop:
 	amp_bench_xport_close(raw);
 	amp_rproc_stop(rp);
 	amp_rproc_free(rp);
+	if (!o->tty_path && o->tty_setup && o->tty_ctl)
+		run_seed_compare_tty(run, baud);
 }
 
 /*

@@ -15,19 +15,27 @@
  * Everything from the peer is checked against what we granted: data
  * beyond it is dropped whole and counted, never delivered, so the
  * application's buffer bound holds even against a lying peer; a control
- * message that is not a sane grant changes nothing.
+ * message that is neither a sane grant nor a CLOSED changes nothing.
+ * CLOSED only passes the peer's "my user went away" on to the
+ * application (on_event), in order with the data.
  */
 #include "ampkit/vuart.h"
 
-static int send_grant(struct amp_vuart *vu, uint32_t n, uint64_t deadline)
+static int send_ctl(struct amp_vuart *vu, uint32_t type, uint32_t arg,
+		    uint64_t deadline)
 {
 	uint8_t m[sizeof(struct amp_vuart_credit)];
-	int r;
 
-	amp_put_le32(m, AMP_VUART_CTL_CREDIT);
-	amp_put_le32(m + 4, n);
-	r = amp_rpmsg_send_flags(&vu->ept, AMP_RPMSG_ADDR_ANY, AMP_RPMSG_F_CTL,
-				 m, sizeof(m), deadline);
+	amp_put_le32(m, type);
+	amp_put_le32(m + 4, arg);
+	return amp_rpmsg_send_flags(&vu->ept, AMP_RPMSG_ADDR_ANY,
+				    AMP_RPMSG_F_CTL, m, sizeof(m), deadline);
+}
+
+static int send_grant(struct amp_vuart *vu, uint32_t n, uint64_t deadline)
+{
+	int r = send_ctl(vu, AMP_VUART_CTL_CREDIT, n, deadline);
+
 	if (r)
 		return r;
 	vu->rx_allowed += n;
@@ -82,14 +90,24 @@ static uint64_t grant_deadline(const struct amp_vuart *vu)
 
 static void ctl_rx(struct amp_vuart *vu, const uint8_t *m, uint32_t len)
 {
-	uint32_t bytes;
+	uint32_t type, bytes;
 
-	if (len != sizeof(struct amp_vuart_credit) ||
-	    amp_get_le32(m) != AMP_VUART_CTL_CREDIT) {
+	if (len != sizeof(struct amp_vuart_credit)) {
 		vu->stats.bad_ctl++;
 		return;
 	}
+	type = amp_get_le32(m);
 	bytes = amp_get_le32(m + 4);
+	if (type == AMP_VUART_CTL_CLOSED && !bytes) {
+		vu->stats.closed_rx++;
+		if (vu->on_event)
+			vu->on_event(vu, AMP_VUART_EV_PEER_CLOSED);
+		return;
+	}
+	if (type != AMP_VUART_CTL_CREDIT) {
+		vu->stats.bad_ctl++;
+		return;
+	}
 	/* A write holds back its message's credit while it waits to send
 	 * it, so tx_credit may briefly exceed the bound after a liar's
 	 * grant: check it before subtracting. */
@@ -282,4 +300,20 @@ int amp_vuart_write(struct amp_vuart *vu, const void *data, uint32_t len,
 	if (waited || dev->stats.tx_waits != buf_waits)
 		vu->stats.tx_waits++;
 	return sent ? (int)sent : r;
+}
+
+int amp_vuart_send_closed(struct amp_vuart *vu, uint64_t deadline)
+{
+	int r;
+
+	if (!vu->credits)
+		return -AMP_ENOTSUP;
+	if (vu->ept.dest_addr == AMP_RPMSG_ADDR_ANY)
+		return -AMP_ENOTCONN;
+	if (vu->ept.dev->dispatching)
+		deadline = AMP_DEADLINE_NOW;
+	r = send_ctl(vu, AMP_VUART_CTL_CLOSED, 0, deadline);
+	if (!r)
+		vu->stats.closed_tx++;
+	return r;
 }

@@ -99,7 +99,7 @@ struct chan {
 	char tty_name[24];	 /* "ttyRPMSG<n>" */
 };
 
-enum pobj_kind { P_EFD, P_LISTEN, P_CLIENT, P_TTY };
+enum pobj_kind { P_EFD, P_LISTEN, P_CLIENT, P_TTY, P_TTYWATCH };
 
 struct rproc_ctx {
 	struct rproc_ctx *next;
@@ -700,7 +700,7 @@ static int reap_and_rebuild(struct rproc_ctx *ctx)
 			continue;
 		}
 		n += ch->lfd >= 0;
-		n += ch->tty && !ch->dead;
+		n += 2 * (ch->tty && !ch->dead); /* master, watch */
 		cp = &ch->next;
 	}
 	if (n > ctx->cappfd) {
@@ -735,10 +735,13 @@ static int reap_and_rebuild(struct rproc_ctx *ctx)
 			ctx->pkind[i++] = P_CLIENT;
 		}
 		if (ch->tty && !ch->dead) {
-			ctx->pfd[i] = (struct pollfd){ .fd = amp_ttyport_fd(
-							       ch->tty) };
+			/* fds and events are asked again every turn */
+			ctx->pfd[i] = (struct pollfd){ .fd = -1 };
 			ctx->pobj[i] = ch;
 			ctx->pkind[i++] = P_TTY;
+			ctx->pfd[i] = (struct pollfd){ .fd = -1 };
+			ctx->pobj[i] = ch;
+			ctx->pkind[i++] = P_TTYWATCH;
 		}
 	}
 	ctx->npfd = i;
@@ -1061,6 +1064,19 @@ static bool ttys_pump(struct rproc_ctx *ctx)
 	return moved;
 }
 
+/* A tty's fds and events follow its state (no client: no master to
+ * poll), so they are asked before every poll. */
+static void tty_pollfd(struct pollfd *p, uint8_t kind, struct amp_ttyport *t)
+{
+	if (kind == P_TTY) {
+		p->fd = amp_ttyport_fd(t);
+		p->events = amp_ttyport_events(t);
+	} else {
+		p->fd = amp_ttyport_watch_fd(t);
+		p->events = POLLIN;
+	}
+}
+
 static void *rproc_thread(void *arg)
 {
 	struct rproc_ctx *ctx = arg;
@@ -1078,9 +1094,10 @@ static void *rproc_thread(void *arg)
 		expire_waiters(ctx, &timeout);
 		for (i = 0; i < ctx->npfd; i++) {
 			ctx->pfd[i].revents = 0;
-			if (ctx->pkind[i] == P_TTY)
-				ctx->pfd[i].events = amp_ttyport_events(
-					((struct chan *)ctx->pobj[i])->tty);
+			if (ctx->pkind[i] == P_TTY ||
+			    ctx->pkind[i] == P_TTYWATCH)
+				tty_pollfd(&ctx->pfd[i], ctx->pkind[i],
+					   ((struct chan *)ctx->pobj[i])->tty);
 		}
 		if (amp_rproc_state(ctx->rp) == AMP_RPROC_OFFLINE) {
 			r = poll(ctx->pfd, (nfds_t)ctx->npfd,
@@ -1129,6 +1146,11 @@ static void *rproc_thread(void *arg)
 				if (ch->tty)
 					amp_ttyport_io(ch->tty,
 						       ctx->pfd[i].revents);
+				break;
+			case P_TTYWATCH:
+				ch = ctx->pobj[i];
+				if (ch->tty)
+					amp_ttyport_watch_io(ch->tty);
 				break;
 			}
 		}

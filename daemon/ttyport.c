@@ -11,9 +11,18 @@
  * they went into the master, so a client that does not read makes the
  * firmware's writes wait for credit instead of losing bytes.
  *
- * The port keeps one slave fd open itself: without it the master reads
- * EIO and polls POLLHUP whenever no client has the tty open, and the
- * termios a client set would be reset by its last close.
+ * The port keeps no slave fd of its own, so the kernel tells it when the
+ * tty's last client goes (close, exit, kill): the master then polls
+ * POLLHUP and, once it has given what the client wrote, reads EIO.  That
+ * end of a session is exact and in order with the data, so with credits
+ * the port sends the firmware a CLOSED control message after the
+ * client's last byte (vuart.h), and the firmware can drop a half-done
+ * exchange instead of mistaking the next client's bytes for its rest.
+ * While nobody has the tty open the master is not polled (it would poll
+ * hung up without end) and the firmware's bytes wait in the out ring; an
+ * inotify watch on the slave's opens says when a client comes.  The
+ * termios a client set stay (the kernel keeps them while the master is
+ * open).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,8 +44,19 @@
  * until the pty takes it.  64 KiB: several times what a pty buffers, so
  * the firmware rarely waits on a reading client. */
 #define OUT_CAP (64u * 1024)
-/* Bytes read from the master, not yet accepted by the vuart. */
+/* Bytes read from the master, not yet accepted by the vuart; and room
+ * beyond that for what a client that went had left in the pty (a pty
+ * holds some 16 KiB), taken whole since that client cannot be made to
+ * wait for credit. */
 #define IN_CAP (64u * 1024)
+#define IN_MAX (IN_CAP + 64u * 1024)
+
+/* Whether a client has the tty open, as the master shows it. */
+enum {
+	C_NONE,	   /* nobody: the master is not polled (it reads hung up) */
+	C_OPEN,	   /* a client has it open */
+	C_CLOSING, /* the last one went: its bytes still to go, then CLOSED */
+};
 
 struct amp_ttyport {
 	struct amp_vuart vu;
@@ -44,7 +65,11 @@ struct amp_ttyport {
 	bool starved; /* has credit, waits for a tx buffer */
 	bool moved;   /* bytes went through the master since last asked */
 	bool write_err_logged;
-	int master, slave;
+	bool close_due; /* CLOSED to send once `in` has gone */
+	uint8_t client; /* C_* */
+	int master;
+	int slave; /* only without a watch (no inotify): never hangs up */
+	int watch; /* inotify: the slave was opened */
 	int n;
 	uint32_t addr;
 	char name[AMP_RPMSG_NAME_SIZE];
@@ -59,14 +84,23 @@ struct amp_ttyport {
 	uint32_t out_head, out_len;
 	uint32_t unwanted; /* dropped in rx, still to be granted back */
 	uint64_t lost;	   /* bytes a peer without credits overran us by */
+	uint64_t seen_lost;
 	uint32_t seen_overrun, seen_bad_ctl;
-	uint64_t logged_ns; /* last protocol error line */
+	uint64_t logged_ns; /* last protocol error or overflow line */
 };
 
 bool amp_ttyport_is_tty(const char *channel)
 {
 	return !strcmp(channel, AMP_VUART_NAME) ||
 	       !strcmp(channel, AMP_VUART_NAME_ST);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* The firmware's bytes, into the out ring.  With credits the vuart never
@@ -79,11 +113,15 @@ static void rx_cb(struct amp_vuart *vu, const void *data, uint32_t len)
 	uint32_t space = OUT_CAP - t->out_len, tail, first;
 
 	if (len > space) {
-		if (!t->lost)
+		/* The first time at once; the count then at most once a
+		 * second (check_stats). */
+		if (!t->lost) {
 			t->log(t->log_priv,
 			       "%s: the firmware sent %u bytes with only %u "
 			       "free in the tty buffer: excess dropped",
 			       t->tag, len, space);
+			t->logged_ns = now_ns();
+		}
 		t->lost += len - space;
 		t->unwanted += len - space;
 		len = space;
@@ -94,6 +132,10 @@ static void rx_cb(struct amp_vuart *vu, const void *data, uint32_t len)
 	memcpy(t->out, (const uint8_t *)data + first, len - first);
 	t->out_len += len;
 }
+
+static void last_close(struct amp_ttyport *t);
+static void send_closed(struct amp_ttyport *t);
+static void end_session(struct amp_ttyport *t, uint8_t next);
 
 /* Give n bytes back to the firmware.  Outside a callback the vuart
  * waits up to the device's send timeout for a buffer to carry a grant
@@ -120,13 +162,18 @@ static void flush_out(struct amp_ttyport *t)
 	ssize_t w;
 
 	t->unwanted = 0;
-	while (t->out_len) {
+	while (t->out_len && t->client != C_NONE) {
 		chunk = OUT_CAP - t->out_head;
 		if (chunk > t->out_len)
 			chunk = t->out_len;
 		w = write(t->master, t->out + t->out_head, chunk);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && errno == EIO) {
+			/* No client: keep the bytes for the next one. */
+			last_close(t);
+			break;
+		}
 		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
 			/* Not a full pty: something is wrong with it.  Do
 			 * not stall the firmware on it. */
@@ -160,7 +207,11 @@ static void send_in(struct amp_ttyport *t)
 	int r;
 
 	t->starved = false;
-	if (!t->in_len || !room)
+	if (!t->in_len) {
+		send_closed(t);
+		return;
+	}
+	if (!room)
 		return;
 	/* Within the credit we have, so the write never looks for more
 	 * (that would deliver messages from inside this call). */
@@ -182,20 +233,39 @@ static void send_in(struct amp_ttyport *t)
 	/* Bytes left although credit remains: every tx buffer is in
 	 * flight. */
 	t->starved = t->in_len && amp_vuart_write_room(&t->vu) > 0;
+	if (!t->in_len)
+		send_closed(t);
 }
 
 static uint32_t read_budget(const struct amp_ttyport *t)
 {
 	uint32_t room = amp_vuart_write_room(&t->vu);
 
-	if (room <= t->in_len)
+	/* A new client's bytes wait until the old one's CLOSED is out. */
+	if (t->close_due)
+		return 0;
+	if (t->client == C_CLOSING)
+		return IN_MAX - t->in_len;
+	if (room <= t->in_len || t->in_len >= IN_CAP)
 		return 0;
 	room -= t->in_len;
 	return room < IN_CAP - t->in_len ? room : IN_CAP - t->in_len;
 }
 
+/*
+ * Master into `in` and on to the firmware, as far as credit goes: all
+ * the master has first, then the send, so a write() the pty hands over
+ * in parts (its buffer holds 4095 bytes) still goes as one run cut into
+ * full messages, as Linux's rpmsg tty cuts a write.  EIO once the master
+ * is empty means no client has the tty open any more: then (C_CLOSING)
+ * the rest is read whole, and the session ends at the EIO, its CLOSED
+ * going after those bytes.  An empty master that is not hung up during
+ * a close means a new client opened meanwhile: the old one's bytes are
+ * all read, so the session ends there too.
+ */
 static void read_in(struct amp_ttyport *t)
 {
+	bool empty = false, eio = false;
 	uint32_t want;
 	ssize_t r;
 
@@ -203,32 +273,90 @@ static void read_in(struct amp_ttyport *t)
 		r = read(t->master, t->in + t->in_len, want);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r < 0 && errno == EIO && t->client == C_OPEN) {
+			last_close(t);
+			return; /* which reads on */
+		}
+		if (r <= 0) {
+			empty = true;
+			eio = r < 0 && errno == EIO;
 			break;
+		}
 		t->in_len += (uint32_t)r;
 		t->moved = true;
-		send_in(t);
-		if (t->starved || t->in_len)
-			break; /* the rest waits for credit or a buffer */
 	}
+	if (t->down)
+		return;
+	if (t->client == C_CLOSING && empty)
+		end_session(t, eio ? C_NONE : C_OPEN);
+	else
+		send_in(t);
 }
 
-/* Protocol errors the vuart counted since the last look, at most one
- * line of each kind a second: a peer that lies on every message must not
- * fill the disk. */
+/* The CLOSED of a session that ended, once its bytes have gone. */
+static void send_closed(struct amp_ttyport *t)
+{
+	int r;
+
+	if (!t->close_due || t->down)
+		return;
+	r = amp_vuart_send_closed(&t->vu, AMP_DEADLINE_NOW);
+	if (r == -AMP_EAGAIN) {
+		t->starved = true; /* wake on a freed buffer, then again */
+		return;
+	}
+	if (r < 0 && !t->down)
+		t->log(t->log_priv,
+		       "%s: telling the firmware the tty closed: %s", t->tag,
+		       strerror(-r));
+	t->close_due = false;
+}
+
+/* The session is over: with credits the firmware hears of it after the
+ * client's last byte; `next` says whether a client is there again. */
+static void end_session(struct amp_ttyport *t, uint8_t next)
+{
+	t->client = next;
+	if (t->vu.credits)
+		t->close_due = true;
+	send_in(t);
+}
+
+/* The master hung up: the tty's last client closed it.  What it wrote
+ * is read out first, whole (more than IN_MAX would stay in C_CLOSING, to
+ * be read as credit comes). */
+static void last_close(struct amp_ttyport *t)
+{
+	if (t->client != C_OPEN)
+		return;
+	t->client = C_CLOSING;
+	read_in(t);
+}
+
+/* Protocol errors the vuart counted since the last look, and bytes an
+ * overflowing peer without credits lost us, at most one line of each
+ * kind a second: a peer that lies on every message must not fill the
+ * disk. */
 static void check_stats(struct amp_ttyport *t)
 {
 	const struct amp_vuart_stats *s = &t->vu.stats;
-	struct timespec ts;
 	uint64_t now;
 
-	if (s->overrun == t->seen_overrun && s->bad_ctl == t->seen_bad_ctl)
+	if (s->overrun == t->seen_overrun && s->bad_ctl == t->seen_bad_ctl &&
+	    t->lost == t->seen_lost)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	now = now_ns();
 	if (t->logged_ns && now - t->logged_ns < 1000000000ull)
 		return;
 	t->logged_ns = now;
+	if (t->lost != t->seen_lost) {
+		t->log(t->log_priv,
+		       "%s: %llu bytes from the firmware dropped so far: no "
+		       "room in the tty buffer (a firmware without credits "
+		       "cannot be made to wait)",
+		       t->tag, (unsigned long long)t->lost);
+		t->seen_lost = t->lost;
+	}
 	if (s->overrun != t->seen_overrun) {
 		t->log(t->log_priv,
 		       "%s: vuart protocol error: the firmware sent beyond "
@@ -280,6 +408,39 @@ static int make_pty(struct amp_ttyport *t, char *why, size_t len)
 	return 0;
 }
 
+/*
+ * From here the kernel says when clients come and go: the slave goes (the
+ * settings stay with the master), and the watch reports every open.
+ * Without inotify (out of instances) the port keeps its slave, as a tty
+ * whose closes nobody sees: it works, but the firmware is never told.
+ */
+static void watch_clients(struct amp_ttyport *t)
+{
+	struct pollfd p = { .fd = t->master };
+	int err;
+
+	t->watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (t->watch >= 0 && inotify_add_watch(t->watch, t->pts, IN_OPEN) < 0) {
+		err = errno;
+		close(t->watch);
+		t->watch = -1;
+		errno = err;
+	}
+	if (t->watch < 0) {
+		t->log(t->log_priv,
+		       "%s: cannot watch %s (inotify: %s): the firmware will "
+		       "not hear when the tty's last client closes",
+		       t->tag, t->pts, strerror(errno));
+		t->client = C_OPEN;
+		return;
+	}
+	close(t->slave);
+	t->slave = -1;
+	/* Someone who opened /dev/pts/N itself before the watch. */
+	t->client =
+		poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) ? C_NONE : C_OPEN;
+}
+
 /* Symlink under a temporary name and rename: the stable path switches
  * atomically from a stale target to the new pty. */
 static int make_link(struct amp_ttyport *t, const char *dir, char *why,
@@ -315,8 +476,8 @@ struct amp_ttyport *amp_ttyport_open(struct amp_rpmsg_dev *dev,
 	int r;
 
 	if (t)
-		t->master = t->slave = -1;
-	if (!t || !(t->in = malloc(IN_CAP)) || !(t->out = malloc(OUT_CAP))) {
+		t->master = t->slave = t->watch = -1;
+	if (!t || !(t->in = malloc(IN_MAX)) || !(t->out = malloc(OUT_CAP))) {
 		snprintf(why, len, "out of memory");
 		goto fail;
 	}
@@ -326,7 +487,10 @@ struct amp_ttyport *amp_ttyport_open(struct amp_rpmsg_dev *dev,
 	t->log_priv = log_priv;
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	snprintf(t->tag, sizeof(t->tag), "ttyRPMSG%d", n);
-	if (make_pty(t, why, len) < 0 || make_link(t, dir, why, len) < 0)
+	if (make_pty(t, why, len) < 0)
+		goto fail;
+	watch_clients(t);
+	if (make_link(t, dir, why, len) < 0)
 		goto fail;
 	/* Last: from here the firmware may send, and the pty is ready. */
 	r = amp_vuart_open(&t->vu, dev, name, AMP_RPMSG_ADDR_ANY, addr, OUT_CAP,
@@ -359,7 +523,9 @@ void amp_ttyport_hangup(struct amp_ttyport *t)
 		close(t->master);
 	if (t->slave >= 0)
 		close(t->slave);
-	t->master = t->slave = -1;
+	if (t->watch >= 0)
+		close(t->watch);
+	t->master = t->slave = t->watch = -1;
 }
 
 void amp_ttyport_free(struct amp_ttyport *t)
@@ -374,14 +540,19 @@ void amp_ttyport_free(struct amp_ttyport *t)
 
 int amp_ttyport_fd(const struct amp_ttyport *t)
 {
-	return t->master;
+	return t->down || t->client != C_OPEN ? -1 : t->master;
+}
+
+int amp_ttyport_watch_fd(const struct amp_ttyport *t)
+{
+	return t->down ? -1 : t->watch;
 }
 
 short amp_ttyport_events(const struct amp_ttyport *t)
 {
 	short ev = 0;
 
-	if (t->down)
+	if (t->down || t->client != C_OPEN)
 		return 0;
 	if (read_budget(t))
 		ev |= POLLIN;
@@ -396,6 +567,24 @@ void amp_ttyport_io(struct amp_ttyport *t, short revents)
 		flush_out(t);
 	if (!t->down && (revents & POLLIN))
 		read_in(t);
+	/* Hung up with nothing (more) to read: the last client went. */
+	if (!t->down && (revents & POLLHUP))
+		last_close(t);
+}
+
+void amp_ttyport_watch_io(struct amp_ttyport *t)
+{
+	char ev[4096]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
+	bool opened = false;
+
+	if (t->down || t->watch < 0)
+		return;
+	/* Any event will do (the queue may merge or overflow): look. */
+	while (read(t->watch, ev, sizeof(ev)) > 0)
+		opened = true;
+	if (opened && t->client == C_NONE)
+		t->client = C_OPEN; /* the master's poll says if it still is */
 }
 
 bool amp_ttyport_pump(struct amp_ttyport *t)
@@ -404,6 +593,8 @@ bool amp_ttyport_pump(struct amp_ttyport *t)
 
 	if (!t->down && (t->out_len || t->unwanted))
 		flush_out(t);
+	if (!t->down && t->client == C_CLOSING)
+		read_in(t);
 	if (!t->down)
 		send_in(t);
 	/* A grant the vuart could not send from inside a receive callback

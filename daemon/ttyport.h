@@ -25,9 +25,11 @@ bool amp_ttyport_is_tty(const char *channel);
 
 /*
  * Bridge channel `name` announced at `addr` on `dev`: open the vuart, the
- * pty (raw mode, with a slave fd the port keeps so a client's close
- * neither hangs up the master nor loses its termios), and the symlink
- * <dir>/ttyRPMSG<n>.  NULL with one line in why on failure.
+ * pty (raw mode; the settings a client makes outlive its close), a watch
+ * on the slave's opens, and the symlink <dir>/ttyRPMSG<n>.  When the
+ * tty's last client closes, a firmware that negotiated credits gets a
+ * CLOSED control message after that client's last byte (vuart.h).  NULL
+ * with one line in why on failure.
  */
 struct amp_ttyport *amp_ttyport_open(struct amp_rpmsg_dev *dev,
 				     const char *name, uint32_t addr,
@@ -45,12 +47,20 @@ struct amp_ttyport *amp_ttyport_open(struct amp_rpmsg_dev *dev,
 void amp_ttyport_hangup(struct amp_ttyport *t);
 void amp_ttyport_free(struct amp_ttyport *t);
 
-/* The pty master to poll, and the events the port waits for now. */
+/* The pty master to poll and the events the port waits for now, asked
+ * before every poll: -1 while no client has the tty open (a master
+ * without a slave polls hung up, always). */
 int amp_ttyport_fd(const struct amp_ttyport *t);
 short amp_ttyport_events(const struct amp_ttyport *t);
 
-/* The master was ready (revents from poll). */
+/* The master was ready (revents from poll; POLLHUP: the last client
+ * closed the tty). */
 void amp_ttyport_io(struct amp_ttyport *t, short revents);
+
+/* The watch on the slave's opens (inotify), to poll for POLLIN: -1 if
+ * there is none.  When it is readable, amp_ttyport_watch_io. */
+int amp_ttyport_watch_fd(const struct amp_ttyport *t);
+void amp_ttyport_watch_io(struct amp_ttyport *t);
 
 /* After the rpmsg device delivered messages (data, credits): move what
  * can move now, without waiting, send a grant left due, and report

@@ -2,9 +2,9 @@
  * bench.c - the benchmark firmware: the seed's responder on "rpmsg-raw",
  * the OpenAMP demo's echo on "rpmsg-openamp-demo-channel", "ampkit-ctl",
  * a control channel for tests, and two virtual UART ports, both named
- * "rpmsg-tty" as Linux's rpmsg_tty expects: tty0 runs the seed responder
- * over the byte stream (the seed's own transport, /dev/ttyRPMSG0), tty1
- * echoes.
+ * "rpmsg-tty" as Linux's rpmsg_tty expects (FW_TTY_NAME: see tty()):
+ * tty0 runs the seed responder over the byte stream (the seed's own
+ * transport, /dev/ttyRPMSG0), tty1 echoes.
  *
  * Platform-free: it sees only the RPMsg device its platform brought up,
  * so this file builds unchanged for the native and the Cortex-M4 targets.
@@ -13,10 +13,16 @@
  * a pure echo; fault injection has its own channel, so no payload sent to
  * the benchmark channels can ever crash the firmware.
  *
- * Writes that may wait for credit (the tty1 echo, a tty0 ack that did not
- * fit) are made from amp_app_idle(), never from a callback: the credits
- * they wait for arrive as messages, which are not delivered while a
- * callback runs.
+ * Writes of the tty1 echo and of a tty0 ack that did not fit are made
+ * from amp_app_idle(), never from a callback, and only within the credit
+ * the host granted: the credits arrive as messages, which are not
+ * delivered while a callback runs, and waiting for them is the main
+ * loop's wait, so no write holds bytes a CLOSED (below) has voided.
+ *
+ * When the host says a tty's last client closed it (a CLOSED control
+ * message, with credits only), tty0 forgets a half-received test and any
+ * ack not yet written, and tty1 the echo not yet written: the next
+ * client starts clean instead of finishing the one that vanished.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -62,9 +68,15 @@ static void uart_log(struct amp_port *port, const char *what, uint32_t n)
 	amp_app_log("%010u %-4s %6u B #%08u", (unsigned)(t0 / 1000), what,
 		    (unsigned)n, (unsigned)++uart_lines);
 	end = t0 + UART_LINE_CHARS * 10ull * 1000000000ull / uart_baud;
-	/* The seed's UART driver polled; so does the emulation. */
+	/* The seed's UART driver polled the UART, holding the M4 until the
+	 * line was out; the emulation holds the firmware as long, in the
+	 * port's wait (on the M4 a WFI, on posix a sleep that needs no
+	 * core: a spinning firmware preempted on a loaded host would end
+	 * its lines late).  A message arriving meanwhile only wakes it
+	 * early, to wait again: it is seen once the line is out. */
 	while (amp_port_now(port) < end)
-		amp_cpu_relax();
+		if (port->ops->wait(port, end) == -AMP_EPIPE)
+			break;
 }
 
 /* Feed bytes to a seed responder, logging the header and the reply as
@@ -114,20 +126,28 @@ static struct amp_bench_resp tty_resp;
 static uint8_t tty0_out[16]; /* acks not yet written */
 static uint32_t tty0_out_len;
 
+static uint32_t tty0_session; /* counts the host's CLOSED messages */
+
 /* Write out pending acks.  Not re-entered: a write that waits delivers
  * messages, and a callback flushing the same bytes again would send them
- * twice. */
+ * twice.  It writes a copy: a CLOSED delivered meanwhile voids what was
+ * pending, and acks of the next test may already be queued behind. */
 static int tty0_flush(uint64_t deadline)
 {
 	static uint8_t busy;
+	uint8_t copy[sizeof(tty0_out)];
+	uint32_t n = tty0_out_len, session = tty0_session;
 	int r;
 
-	if (busy || !tty0_out_len)
+	if (n > amp_vuart_write_room(&tty0))
+		n = amp_vuart_write_room(&tty0);
+	if (busy || !n)
 		return 0;
+	memcpy(copy, tty0_out, n);
 	busy = 1;
-	r = amp_vuart_write(&tty0, tty0_out, tty0_out_len, deadline);
+	r = amp_vuart_write(&tty0, copy, n, deadline);
 	busy = 0;
-	if (r > 0) {
+	if (r > 0 && session == tty0_session) {
 		tty0_out_len -= (uint32_t)r;
 		memmove(tty0_out, tty0_out + r, tty0_out_len);
 	}
@@ -192,6 +212,25 @@ static void tty0_rx(struct amp_vuart *vu, const void *data, uint32_t len)
 	}
 }
 
+/* The host's last client of ttyRPMSG0 went: whatever it left half done
+ * is nobody's.  Logged only when something was dropped. */
+static void tty0_event(struct amp_vuart *vu, uint32_t event)
+{
+	(void)vu;
+	if (event != AMP_VUART_EV_PEER_CLOSED)
+		return;
+	if (tty_resp.expected || tty0_hdr_len || tty0_out_len)
+		amp_app_log("tty0: host closed the tty: test at %u of %u "
+			    "bytes, %u header and %u ack bytes dropped",
+			    (unsigned)tty_resp.count,
+			    (unsigned)tty_resp.expected, (unsigned)tty0_hdr_len,
+			    (unsigned)tty0_out_len);
+	memset(&tty_resp, 0, sizeof(tty_resp));
+	tty0_hdr_len = 0;
+	tty0_out_len = 0;
+	tty0_session++;
+}
+
 /* ---- tty1: echo, through a ring drained from the main loop ---- */
 
 /* The window tty1 grants is the ring: with credits the host can never
@@ -202,30 +241,69 @@ static struct amp_vuart tty1;
 static uint8_t echo_ring[ECHO_RING];
 static uint32_t echo_head, echo_tail; /* free-running; held = head - tail */
 
+static uint8_t echo_busy;    /* echo_drain is writing */
+static uint8_t echo_cut_due; /* drop up to echo_cut once that write ends */
+static uint32_t echo_cut;
+
+/* Drop the echo up to echo_cut (bytes of a client that went), granting
+ * the room back. */
+static void echo_drop(void)
+{
+	uint32_t n = echo_cut - echo_tail;
+
+	echo_cut_due = 0;
+	if ((int32_t)n <= 0)
+		return;
+	amp_app_log("tty1: host closed the tty: %u bytes of echo dropped",
+		    (unsigned)n);
+	echo_tail = echo_cut;
+	amp_vuart_consumed(&tty1, n);
+}
+
 /* Echo what the ring holds, consuming (granting back) what went out.
  * Not re-entered, for the same reason as tty0_flush. */
 static int echo_drain(uint64_t deadline)
 {
-	static uint8_t busy;
 	int r = 0;
 
-	if (busy)
+	if (echo_busy)
 		return 0;
-	busy = 1;
+	echo_busy = 1;
 	while (echo_head != echo_tail) {
 		uint32_t at = echo_tail % ECHO_RING, n = echo_head - echo_tail;
 
 		if (n > ECHO_RING - at)
 			n = ECHO_RING - at;
+		if (n > amp_vuart_write_room(&tty1))
+			n = amp_vuart_write_room(&tty1);
+		if (!n)
+			break; /* the main loop waits for the host's grant */
 		r = amp_vuart_write(&tty1, echo_ring + at, n, deadline);
 		if (r < 0)
 			break;
 		echo_tail += (uint32_t)r;
 		amp_vuart_consumed(&tty1, (uint32_t)r);
 		r = 0;
+		if (echo_cut_due)
+			echo_drop();
 	}
-	busy = 0;
+	if (echo_cut_due)
+		echo_drop();
+	echo_busy = 0;
 	return r;
+}
+
+/* The host's last client of ttyRPMSG1 went: its echo not yet written is
+ * dropped (what a write has in hand goes; the rest once it returns). */
+static void tty1_event(struct amp_vuart *vu, uint32_t event)
+{
+	(void)vu;
+	if (event != AMP_VUART_EV_PEER_CLOSED)
+		return;
+	echo_cut = echo_head;
+	echo_cut_due = 1;
+	if (!echo_busy)
+		echo_drop();
 }
 
 static void tty1_rx(struct amp_vuart *vu, const void *data, uint32_t len)
@@ -283,7 +361,11 @@ int amp_app_idle(struct amp_rpmsg_dev *dev, uint64_t deadline)
 	}
 	if (r == -AMP_EPIPE)
 		return 0; /* the main loop's wait sees the host gone */
-	busy = echo_head != echo_tail || tty0_out_len;
+	/* Bytes waiting with credit to send them (a write that ran out of
+	 * time): again at once.  Bytes waiting for credit: the main loop's
+	 * wait ends on the grant. */
+	busy = (echo_head != echo_tail && amp_vuart_write_room(&tty1)) ||
+	       (tty0_out_len && amp_vuart_write_room(&tty0));
 	/* Grants a callback could not send (no buffer then). */
 	if (amp_vuart_flush(&tty0, deadline) == -AMP_ETIMEDOUT)
 		busy = 1;
@@ -395,19 +477,27 @@ static int channel(struct amp_rpmsg_ept *ept, struct amp_rpmsg_dev *dev,
 	return r;
 }
 
+/* The tty channels' name: upstream's, or (the ampkit-fw-bench-st build)
+ * ST's, as an STM32Cube VIRT_UART firmware announces them. */
+#ifndef FW_TTY_NAME
+#define FW_TTY_NAME AMP_VUART_NAME
+#endif
+
 static int tty(struct amp_vuart *vu, struct amp_rpmsg_dev *dev,
-	       const char *which, uint32_t rx_window, amp_vuart_rx_cb cb)
+	       const char *which, uint32_t rx_window, amp_vuart_rx_cb cb,
+	       amp_vuart_event_cb on_event)
 {
-	int r = amp_vuart_open(vu, dev, AMP_VUART_NAME, AMP_RPMSG_ADDR_ANY,
+	int r = amp_vuart_open(vu, dev, FW_TTY_NAME, AMP_RPMSG_ADDR_ANY,
 			       AMP_RPMSG_ADDR_ANY, rx_window, cb, NULL);
 
-	if (r)
-		amp_app_log("%s (%s): error %d", which, AMP_VUART_NAME, r);
-	else
-		amp_app_log("%s: %s at 0x%x%s", which, AMP_VUART_NAME,
-			    (unsigned)vu->ept.addr,
-			    dev->credits ? ", credits" : "");
-	return r;
+	if (r) {
+		amp_app_log("%s (%s): error %d", which, FW_TTY_NAME, r);
+		return r;
+	}
+	vu->on_event = on_event;
+	amp_app_log("%s: %s at 0x%x%s", which, FW_TTY_NAME,
+		    (unsigned)vu->ept.addr, dev->credits ? ", credits" : "");
+	return 0;
 }
 
 int amp_app_init(struct amp_rpmsg_dev *dev)
@@ -424,8 +514,8 @@ int amp_app_init(struct amp_rpmsg_dev *dev)
 		r = channel(&ctl_ept, dev, "ampkit-ctl", ctl_cb);
 	/* Announced in this order: the host numbers them ttyRPMSG0, 1. */
 	if (!r)
-		r = tty(&tty0, dev, "tty0", 0, tty0_rx);
+		r = tty(&tty0, dev, "tty0", 0, tty0_rx, tty0_event);
 	if (!r)
-		r = tty(&tty1, dev, "tty1", ECHO_RING, tty1_rx);
+		r = tty(&tty1, dev, "tty1", ECHO_RING, tty1_rx, tty1_event);
 	return r;
 }

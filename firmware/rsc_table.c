@@ -36,6 +36,12 @@ AMP_STATIC_ASSERT(offsetof(struct fw_resource_table, vring) - VDEV_AT ==
 			  sizeof(struct amp_fw_rsc_vdev),
 		  "vdev vrings");
 
+/* What the vdev offers; the ampkit-fw-bench-st build leaves out ampkit's
+ * credits, as a firmware built on OpenAMP or STM32Cube would. */
+#ifndef FW_DFEATURES
+#define FW_DFEATURES AMP_RPMSG_FEATURES
+#endif
+
 #define FW_VRING_NUM 16u
 #define FW_VRING_ALIGN 16u
 #define FW_TRACE_LEN 4096u
@@ -48,7 +54,7 @@ struct fw_resource_table amp_fw_resource_table = {
 	.type = AMP_RSC_VDEV,
 	.id = AMP_VIRTIO_ID_RPMSG,
 	.notifyid = 0,
-	.dfeatures = AMP_RPMSG_FEATURES,
+	.dfeatures = FW_DFEATURES,
 	.num_of_vrings = 2,
 	.vring = {
 		{ AMP_FW_RSC_ADDR_ANY, FW_VRING_ALIGN, FW_VRING_NUM, 0, 0 },

@@ -95,7 +95,9 @@ static const char bench_usage[] =
 	"  --tty-baud N    set the terminal's speed first (serial ports)\n"
 	"  --seed-compare  the seed matrix in process with the firmware\n"
 	"                  emulating the seed's debug-UART logging, then\n"
-	"                  without, beside the seed's own figures\n"
+	"                  without, then with it over the firmware's tty\n"
+	"                  through a daemon's pty (not with --tty or --via\n"
+	"                  standalone), beside the seed's own figures\n"
 	"  --baud N        the emulated debug UART's baud (default 115200)\n"
 	"  -h, --help      this help\n"
 	"\n"
@@ -207,6 +209,8 @@ static void bench_daemon_finish(struct bench_daemon *bd);
 static int bench_tty_setup(void *priv, char *path, size_t pathlen, char *err,
 			   size_t errlen);
 static void bench_tty_done(void *priv);
+static struct amp_bench_xport *bench_tty_ctl(void *priv, char *err,
+					     size_t errlen);
 
 static int cmd_bench(int argc, char **argv)
 {
@@ -510,7 +514,14 @@ static int cmd_bench(int argc, char **argv)
 			o.daemon_spin_ns = (uint64_t)spin_us * 1000;
 		}
 	}
-	if ((o.modes & AMP_BENCH_MODE_TTY) && !o.tty_path) {
+	/* --seed-compare over the firmware's tty too: through a daemon of
+	 * its own unless --run-dir names one (or --mode tty uses one). */
+	if ((o.modes & AMP_BENCH_MODE_SEEDCMP) && !o.tty_path && via >= 0) {
+		if (!(o.modes & AMP_BENCH_MODE_TTY))
+			bt.private_dir = !bd.run_dir;
+		o.tty_ctl = bench_tty_ctl;
+	}
+	if (((o.modes & AMP_BENCH_MODE_TTY) || o.tty_ctl) && !o.tty_path) {
 		/* Firmware tty port 0 (the seed responder) through the
 		 * daemon's pty, brought up when the tty rows start. */
 		bt.bd.rproc = bd.rproc;
@@ -1325,6 +1336,17 @@ static int bench_tty_setup(void *priv, char *path, size_t pathlen, char *err,
 		return -1;
 	}
 	return 0;
+}
+
+/* The control channel of the firmware behind the tty, for the logging
+ * switch of --seed-compare. */
+static struct amp_bench_xport *bench_tty_ctl(void *priv, char *err,
+					     size_t errlen)
+{
+	struct bench_tty *bt = priv;
+
+	return amp_bench_daemon_open(bt->bd.c.run_dir, bt->bd.rproc,
+				     "ampkit-ctl", 0, err, errlen);
 }
 
 static void bench_tty_done(void *priv)

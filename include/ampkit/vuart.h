@@ -11,8 +11,10 @@
  * flags AMP_RPMSG_F_CTL, payload struct amp_vuart_credit), and a sender
  * never has more bytes in flight than it was granted.  A writer then waits
  * (with a deadline) instead of losing bytes or hanging; data beyond the
- * window is a protocol error, dropped and counted.  Without credits (a
- * Linux or OpenAMP peer) only the rings' own back-pressure applies.
+ * window is a protocol error, dropped and counted.  Between such peers a
+ * side may also say its user went away (AMP_VUART_CTL_CLOSED, below).
+ * Without credits (a Linux or OpenAMP peer) only the rings' own
+ * back-pressure applies, and the wire is the payload alone.
  *
  * Receiving is a callback, as in VIRT_UART.  With rx_window 0 the bytes
  * count as consumed when the callback returns; otherwise the application
@@ -38,13 +40,33 @@
 #define AMP_VUART_NAME "rpmsg-tty"	      /* upstream Linux */
 #define AMP_VUART_NAME_ST "rpmsg-tty-channel" /* ST VIRT_UART, old kernels */
 
-/* Control message payload (little-endian), sent with AMP_RPMSG_F_CTL. */
+/*
+ * Control messages, sent with AMP_RPMSG_F_CTL and only between peers that
+ * negotiated credits: 8 bytes, little-endian, u32 type then u32 argument.
+ *
+ * AMP_VUART_CTL_CREDIT: `bytes` more may be sent to the sender of the
+ *   message (added to the receiver's window).
+ * AMP_VUART_CTL_CLOSED: argument 0.  The sender's user of the port went
+ *   away: on the host, the tty's last client closed it (or died) - a
+ *   serial port's DTR dropping.  It follows every byte that user wrote,
+ *   so the receiver's application, told by AMP_VUART_EV_PEER_CLOSED in
+ *   order with the data, can drop a half-received message or a reply
+ *   nobody will read and start the next session clean.  The port stays
+ *   open and the credits stand.
+ *
+ * Any other length or type, or a CLOSED with a non-zero argument, is
+ * malformed: counted in stats.bad_ctl and ignored.
+ */
 #define AMP_VUART_CTL_CREDIT 1u
+#define AMP_VUART_CTL_CLOSED 2u
 struct amp_vuart_credit {
-	uint32_t type;	/* AMP_VUART_CTL_CREDIT */
-	uint32_t bytes; /* added to the sender's window */
+	uint32_t type;	/* AMP_VUART_CTL_CREDIT (or _CLOSED) */
+	uint32_t bytes; /* added to the sender's window (CLOSED: 0) */
 } AMP_PACKED;
 AMP_STATIC_ASSERT(sizeof(struct amp_vuart_credit) == 8, "vuart credit");
+
+/* Events from the peer (amp_vuart.on_event). */
+#define AMP_VUART_EV_PEER_CLOSED 1u /* a CLOSED message, see above */
 
 /* Largest window one side may grant (keeps the sums in 32 bits). */
 #define AMP_VUART_MAX_WINDOW (1u << 30)
@@ -52,10 +74,12 @@ AMP_STATIC_ASSERT(sizeof(struct amp_vuart_credit) == 8, "vuart credit");
 struct amp_vuart;
 typedef void (*amp_vuart_rx_cb)(struct amp_vuart *vu, const void *data,
 				uint32_t len);
+typedef void (*amp_vuart_event_cb)(struct amp_vuart *vu, uint32_t event);
 
 struct amp_vuart_stats {
 	uint64_t rx_bytes, tx_bytes;
 	uint32_t credits_rx, credits_tx; /* control messages */
+	uint32_t closed_rx, closed_tx;	 /* CLOSED messages */
 	uint32_t overrun;  /* data beyond the window we granted: dropped */
 	uint32_t bad_ctl;  /* malformed or impossible control messages */
 	uint32_t tx_waits; /* writes that waited for credit or a buffer */
@@ -71,6 +95,9 @@ struct amp_vuart {
 	struct amp_rpmsg_ept ept;
 	amp_vuart_rx_cb cb;
 	void *priv;
+	/* Set after amp_vuart_open (which clears it); NULL: events are
+	 * dropped.  Called from the receive path, like cb. */
+	amp_vuart_event_cb on_event;
 	uint8_t credits;     /* flow control negotiated with the peer */
 	uint8_t granting;    /* a grant is being sent (not re-entered) */
 	uint32_t rx_window;  /* 0: consumed when the callback returns */
@@ -134,5 +161,15 @@ int amp_vuart_consumed(struct amp_vuart *vu, uint32_t n);
  * no buffer), -AMP_ETIMEDOUT, -AMP_EPIPE.
  */
 int amp_vuart_flush(struct amp_vuart *vu, uint64_t deadline);
+
+/*
+ * Tell the peer this side's user closed the port (AMP_VUART_CTL_CLOSED),
+ * after everything written so far.  Waits for a tx buffer until
+ * `deadline` (inside a receive callback: never).  0, -AMP_ENOTSUP (no
+ * credits negotiated: the upstream framing has no such message and
+ * nothing is sent), -AMP_ENOTCONN, or a send error (-AMP_EAGAIN: NOW and
+ * no buffer; try again later).
+ */
+int amp_vuart_send_closed(struct amp_vuart *vu, uint64_t deadline);
 
 #endif

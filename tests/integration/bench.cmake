@@ -50,3 +50,12 @@ add_test(NAME ampkit_bench_fwtty
           -P ${CMAKE_CURRENT_LIST_DIR}/test_bench_fwtty.cmake)
 set_tests_properties(ampkit_bench_fwtty PROPERTIES LABELS integration
   TIMEOUT 300 ENVIRONMENT "AMPKIT_FW_DIR=${PROJECT_BINARY_DIR}/firmware")
+
+# The seed's figures reproduced within 10% at 115200 baud over the
+# firmware's tty (docs/seed.md).
+add_test(NAME ampkit_bench_seeddev
+  COMMAND ${CMAKE_COMMAND} -DAMPKIT=$<TARGET_FILE:ampkit>
+          -DWORK=${CMAKE_CURRENT_BINARY_DIR}/ampkit_bench_seeddev
+          -P ${CMAKE_CURRENT_LIST_DIR}/test_bench_seeddev.cmake)
+set_tests_properties(ampkit_bench_seeddev PROPERTIES LABELS integration
+  TIMEOUT 300 ENVIRONMENT "AMPKIT_FW_DIR=${PROJECT_BINARY_DIR}/firmware")

@@ -5,6 +5,8 @@
 #   expect(TEXT REGEX)           fail unless TEXT matches
 #   target_type(JSON NAME VAR)   the JSON type of target NAME's value
 #                                (NOTFOUND if there is no such target)
+#   target_get(JSON NAME KEY VAR) field KEY of target NAME (NOTFOUND if
+#                                there is no such target)
 function(run expect_rc)
   execute_process(COMMAND ${AMPKIT} ${ARGN} RESULT_VARIABLE rc
                   OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -33,4 +35,17 @@ function(target_type json name out)
     endif()
   endforeach()
   set(${out} ${type} PARENT_SCOPE)
+endfunction()
+
+function(target_get json name key out)
+  set(v NOTFOUND)
+  string(JSON nt LENGTH "${json}" targets)
+  math(EXPR last "${nt} - 1")
+  foreach(i RANGE ${last})
+    string(JSON n GET "${json}" targets ${i} name)
+    if(n STREQUAL name)
+      string(JSON v GET "${json}" targets ${i} ${key})
+    endif()
+  endforeach()
+  set(${out} "${v}" PARENT_SCOPE)
 endfunction()

@@ -10,23 +10,7 @@
 # cmake -DAMPKIT=<ampkit> -DAMPKIT_SRC=<tools/ampkit.c> -DWORK=<dir>
 #       [-DPYTHON3=<python3>] -P this
 cmake_minimum_required(VERSION 3.20)
-
-function(run expect_rc)
-  execute_process(COMMAND ${AMPKIT} ${ARGN} RESULT_VARIABLE rc
-                  OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL expect_rc)
-    message(FATAL_ERROR "ampkit ${ARGN}: exit ${rc}, expected "
-                        "${expect_rc}\n${out}\n${err}")
-  endif()
-  set(out "${out}" PARENT_SCOPE)
-  set(err "${err}" PARENT_SCOPE)
-endfunction()
-
-function(expect text pattern)
-  if(NOT text MATCHES "${pattern}")
-    message(FATAL_ERROR "expected '${pattern}' in:\n${text}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/cli_lib.cmake)
 
 run(0 --help)
 expect("${out}" "bench")

@@ -4,45 +4,16 @@
 #    the tty and pty-pair rows ok, the tty target computed, and the daemon
 #    the bench started is gone afterwards;
 #  - `ampkit bench --seed-compare --quick`: the eleven seed rows with the
-#    firmware's logging emulated (log_baud, seed_dev_pct) and the eleven
-#    without; each emulated row lasts at least the lines it logs
+#    firmware's logging emulated (log_baud, seed_dev_pct) in process and
+#    the eleven over the firmware's tty through the daemon's pty, and the
+#    eleven without; each emulated row lasts at least the lines it logs
 #    (messages + 2 lines of 36 characters at the baud: the emulation was
 #    on, whatever the machine's speed); the target is computed; a bad
 #    --baud is a usage error.
 #
 # cmake -DAMPKIT=<ampkit> -DWORK=<dir> -P this
 cmake_minimum_required(VERSION 3.20)
-
-function(run expect_rc)
-  execute_process(COMMAND ${AMPKIT} ${ARGN} RESULT_VARIABLE rc
-                  OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL expect_rc)
-    message(FATAL_ERROR "ampkit ${ARGN}: exit ${rc}, expected "
-                        "${expect_rc}\n${out}\n${err}")
-  endif()
-  set(out "${out}" PARENT_SCOPE)
-  set(err "${err}" PARENT_SCOPE)
-endfunction()
-
-function(expect text pattern)
-  if(NOT text MATCHES "${pattern}")
-    message(FATAL_ERROR "expected '${pattern}' in:\n${text}")
-  endif()
-endfunction()
-
-# The JSON type of target `name`'s value ("NOTFOUND" if no such target).
-function(target_type json name out)
-  set(type NOTFOUND)
-  string(JSON nt LENGTH "${json}" targets)
-  math(EXPR last "${nt} - 1")
-  foreach(i RANGE ${last})
-    string(JSON n GET "${json}" targets ${i} name)
-    if(n STREQUAL name)
-      string(JSON type TYPE "${json}" targets ${i} value)
-    endif()
-  endforeach()
-  set(${out} ${type} PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/cli_lib.cmake)
 
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
@@ -81,6 +52,7 @@ expect("${out}" "4096 x 1 ")
 file(READ ${WORK}/seed.json json)
 string(JSON n LENGTH "${json}" results)
 set(logged 0)
+set(tty_logged 0)
 set(plain 0)
 math(EXPR last "${n} - 1")
 foreach(i RANGE ${last})
@@ -95,8 +67,17 @@ foreach(i RANGE ${last})
     string(JSON row GET "${json}" results ${i})
     message(FATAL_ERROR "result ${i} not ok: ${row}")
   endif()
-  if(mode STREQUAL "raw+log")
-    math(EXPR logged "${logged} + 1")
+  if(mode STREQUAL "raw+log" OR mode STREQUAL "tty+log")
+    if(mode STREQUAL "raw+log")
+      math(EXPR logged "${logged} + 1")
+    else()
+      math(EXPR tty_logged "${tty_logged} + 1")
+      # a tty row's msgs are its write()s; the firmware gets each block
+      # cut at 496 bytes
+      string(JSON block GET "${json}" results ${i} block)
+      string(JSON blocks GET "${json}" results ${i} blocks)
+      math(EXPR msgs "(${block} + 495) / 496 * ${blocks}")
+    endif()
     if(NOT baud EQUAL 460800 OR NOT dev_type STREQUAL "NUMBER")
       message(FATAL_ERROR "row ${i}: log_baud ${baud}, seed_dev_pct "
                           "${dev_type}")
@@ -114,8 +95,9 @@ foreach(i RANGE ${last})
     endif()
   endif()
 endforeach()
-if(NOT logged EQUAL 11 OR NOT plain EQUAL 11)
-  message(FATAL_ERROR "${logged} logged and ${plain} plain seed rows")
+if(NOT logged EQUAL 11 OR NOT tty_logged EQUAL 11 OR NOT plain EQUAL 11)
+  message(FATAL_ERROR "${logged} logged, ${tty_logged} logged over the "
+                      "tty and ${plain} plain seed rows")
 endif()
 target_type("${json}" seed_emulation_dev_pct value)
 if(NOT value STREQUAL "NUMBER")

@@ -3,8 +3,9 @@
  * daemon: amp_rproc starts the real native firmware (firmware/bench.c),
  * and this process opens amp_vuart on its two "rpmsg-tty" channels with
  * credits negotiated: the seed protocol over tty0, 1 MiB echoed through
- * tty1 (checked byte for byte and by CRC), and the seed's debug-UART
- * logging switched on and off over "ampkit-ctl".
+ * tty1 (checked byte for byte and by CRC), the host's CLOSED resetting
+ * both ports, and the seed's debug-UART logging switched on and off over
+ * "ampkit-ctl".
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -123,8 +124,10 @@ static void pump_ctl(struct fw *f, struct ctl_rx *c, unsigned want)
 }
 
 /* Start the firmware, the host offering `features` (F_CREDITS or not),
- * and open both tty ports, ctl and raw. */
-static void fw_start_features(struct fw *f, uint32_t features)
+ * and open both tty ports (tty1 with a window of tty1_window bytes, 0:
+ * auto), ctl and raw. */
+static void fw_start_window(struct fw *f, uint32_t features,
+			    uint32_t tty1_window)
 {
 	struct amp_rproc_chan_info ch[8];
 	struct amp_rproc_cfg cfg;
@@ -166,8 +169,8 @@ static void fw_start_features(struct fw *f, uint32_t features)
 					&f->s0),
 			 0);
 	assert_int_equal(amp_vuart_open(&f->tty1, f->dev, AMP_VUART_NAME,
-					AMP_RPMSG_ADDR_ANY, tty[1], 0, sink_cb,
-					&f->s1),
+					AMP_RPMSG_ADDR_ANY, tty[1], tty1_window,
+					sink_cb, &f->s1),
 			 0);
 	assert_int_equal(amp_rpmsg_create_ept(&f->ctl, f->dev, "test-ctl",
 					      AMP_RPMSG_ADDR_ANY, ctl, ctl_cb,
@@ -177,6 +180,11 @@ static void fw_start_features(struct fw *f, uint32_t features)
 					      AMP_RPMSG_ADDR_ANY, raw, ctl_cb,
 					      &f->raw_rx),
 			 0);
+}
+
+static void fw_start_features(struct fw *f, uint32_t features)
+{
+	fw_start_window(f, features, 0);
 }
 
 static void fw_start(struct fw *f)
@@ -367,6 +375,73 @@ static void test_log_emulation(void **state)
 	fw_stop(&f);
 }
 
+static bool trace_has(struct fw *f, const char *text)
+{
+	static char trace[8192];
+	long n = amp_rproc_trace(f->rp, trace, sizeof(trace) - 1);
+
+	trace[n > 0 ? n : 0] = 0;
+	return strstr(trace, text) != NULL;
+}
+
+/*
+ * The host's CLOSED (its tty's last client went): tty0 drops the test
+ * that client left half sent, and answers the next ones right; tty1 drops
+ * the echo it had not written (the host held it back with a window of
+ * 1000 bytes) and echoes only what comes after.
+ */
+static void test_host_closed(void **state)
+{
+	uint8_t *buf = malloc(8000), next[100];
+	uint64_t deadline;
+	struct fw f;
+
+	(void)state;
+	assert_non_null(buf);
+	fw_start_window(&f, AMP_RPMSG_FEATURES, 1000);
+	deadline = amp_port_deadline(f.dev->port, 10 * SEC);
+
+	/* 1000 bytes of a 4096-byte test, then the client is gone. */
+	amp_bench_pattern(buf, 0, 4096);
+	amp_bench_hdr_write(buf, 4096, amp_crc16(0, buf + 6, 4090));
+	assert_int_equal(amp_vuart_write(&f.tty0, buf, 1000, deadline), 1000);
+	assert_int_equal(amp_vuart_send_closed(&f.tty0, deadline), 0);
+	tty_seed_test(&f, 2048);
+	tty_seed_test(&f, 4096);
+	assert_true(trace_has(&f, "tty0: host closed the tty: test at 1000 "
+				  "of 4096 bytes"));
+
+	/* 8000 bytes to echo; the host takes 1000 of them, then closes. */
+	for (uint32_t i = 0; i < 8000; i++)
+		buf[i] = (uint8_t)(i * 7 + 3);
+	assert_int_equal(amp_vuart_write(&f.tty1, buf, 8000, deadline), 8000);
+	pump_until(&f, &f.s1.n, 1000);
+	assert_int_equal(f.s1.n, 1000);
+	assert_memory_equal(f.s1.data, buf, 1000);
+	assert_int_equal(amp_vuart_send_closed(&f.tty1, deadline), 0);
+	assert_int_equal(amp_vuart_consumed(&f.tty1, 1000), 0);
+	memset(next, 0x5A, sizeof(next));
+	assert_int_equal(amp_vuart_write(&f.tty1, next, sizeof(next), deadline),
+			 (int)sizeof(next));
+	pump_until(&f, &f.s1.n, 1000 + sizeof(next));
+	assert_int_equal(f.s1.n, 1000 + sizeof(next));
+	assert_memory_equal(f.s1.data + 1000, next, sizeof(next));
+	assert_true(trace_has(&f, "tty1: host closed the tty: 7000 bytes of "
+				  "echo dropped"));
+	/* What it dropped it gave back: a whole window goes through. */
+	assert_int_equal(amp_vuart_consumed(&f.tty1, sizeof(next)), 0);
+	assert_int_equal(amp_vuart_write(&f.tty1, buf, 8000, deadline), 8000);
+	for (uint32_t got = 1100; got < 9100; got = f.s1.n) {
+		pump_until(&f, &f.s1.n, got + 1);
+		assert_int_equal(amp_vuart_consumed(&f.tty1, f.s1.n - got), 0);
+	}
+	assert_int_equal(f.s1.n, 9100);
+	assert_memory_equal(f.s1.data + 1100, buf, 8000);
+	assert_int_equal(f.tty0.stats.overrun + f.tty1.stats.overrun, 0);
+	free(buf);
+	fw_stop(&f);
+}
+
 /* A host that does not acknowledge F_CREDITS, like Linux: the firmware's
  * ports fall back to upstream framing (no control message either way)
  * and still carry the seed protocol and a 256 KiB echo intact, the rings
@@ -421,6 +496,7 @@ int main(void)
 		cmocka_unit_test(test_seed_over_tty0),
 		cmocka_unit_test(test_echo_1mib_over_tty1),
 		cmocka_unit_test(test_log_emulation),
+		cmocka_unit_test(test_host_closed),
 		cmocka_unit_test(test_raw_fallback),
 	};
 

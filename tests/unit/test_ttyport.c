@@ -8,6 +8,8 @@
  * Each bad input (data beyond the window granted, a malformed credit, an
  * impossible credit) must be dropped, counted, and reported in one log
  * line, while every good byte still arrives exactly once and in order.
+ * The tty's last close must reach the remote as one CLOSED after the
+ * client's last byte (with credits; without, nothing but the data).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,9 +51,11 @@ struct fixture {
 	struct amp_rpmsg_ept rept; /* the remote's port, raw */
 	uint8_t rx[128 * 1024];	   /* what the remote received */
 	uint32_t rx_len;
-	uint32_t granted;  /* credit the host granted the remote */
-	uint32_t sent;	   /* stream bytes the remote sent */
-	uint32_t read_off; /* stream bytes the client read */
+	uint32_t granted;      /* credit the host granted the remote */
+	uint32_t sent;	       /* stream bytes the remote sent */
+	uint32_t read_off;     /* stream bytes the client read */
+	uint32_t closes;       /* CLOSED messages the remote received */
+	uint32_t closed_at[8]; /* rx_len when each came */
 	struct amp_ttyport *t;
 	int client; /* the pty, opened as a user would */
 };
@@ -65,6 +69,13 @@ static void remote_rx(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 		ept->dest_addr = src;
 	if (amp_rpmsg_rx_flags(ept->dev) & AMP_RPMSG_F_CTL) {
 		assert_int_equal(len, 8);
+		if (amp_get_le32(data) == AMP_VUART_CTL_CLOSED) {
+			assert_int_equal(amp_get_le32((uint8_t *)data + 4), 0);
+			assert_true(f->closes < 8);
+			f->closed_at[f->closes++] = f->rx_len;
+			return;
+		}
+		assert_int_equal(amp_get_le32(data), AMP_VUART_CTL_CREDIT);
 		f->granted += amp_get_le32((uint8_t *)data + 4);
 		return;
 	}
@@ -73,7 +84,7 @@ static void remote_rx(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 	f->rx_len += len;
 }
 
-static int setup(void **state)
+static int setup_features(void **state, uint32_t features)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	char why[256];
@@ -81,8 +92,9 @@ static int setup(void **state)
 	assert_non_null(f);
 	snprintf(dir, sizeof(dir), "/tmp/ampkit-ttyport-XXXXXX");
 	assert_non_null(mkdtemp(dir));
-	assert_int_equal(pair_init(&f->p, 32, 512, AMP_RPMSG_FEATURES), 0);
-	assert_true(f->p.host.credits);
+	assert_int_equal(pair_init(&f->p, 32, 512, features), 0);
+	assert_int_equal(f->p.host.credits,
+			 !!(features & (1u << AMP_VIRTIO_RPMSG_F_CREDITS)));
 	assert_int_equal(amp_rpmsg_create_ept(&f->rept, &f->p.remote,
 					      AMP_VUART_NAME,
 					      AMP_RPMSG_ADDR_ANY,
@@ -92,15 +104,29 @@ static int setup(void **state)
 				0, log_fn, NULL, why, sizeof(why));
 	if (!f->t)
 		fail_msg("amp_ttyport_open: %s", why);
-	/* The opening grant tells the remote where the host is. */
+	/* The opening grant tells the remote where the host is (without
+	 * credits the host stays silent until it has data). */
 	amp_rpmsg_poll(&f->p.remote);
-	assert_int_equal(f->granted, WINDOW);
+	assert_int_equal(f->granted, f->p.host.credits ? WINDOW : 0);
 	f->client = open(amp_ttyport_pts(f->t), O_RDWR | O_NOCTTY | O_NONBLOCK);
 	assert_true(f->client >= 0);
 	nlogs = 0;
 	last_log[0] = '\0';
 	*state = f;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_features(state, AMP_RPMSG_FEATURES);
+}
+
+/* A remote that does not negotiate credits (OpenAMP, rpmsg-lite). */
+static int setup_raw(void **state)
+{
+	return setup_features(state,
+			      AMP_RPMSG_FEATURES &
+				      ~(1u << AMP_VIRTIO_RPMSG_F_CREDITS));
 }
 
 static int teardown(void **state)
@@ -116,15 +142,27 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* The daemon's poll of the port's two fds, without waiting. */
+static void port_io(struct amp_ttyport *t)
+{
+	struct pollfd p[2] = {
+		{ .fd = amp_ttyport_watch_fd(t), .events = POLLIN },
+		{ .fd = -1 },
+	};
+
+	if (poll(p, 1, 0) > 0)
+		amp_ttyport_watch_io(t);
+	p[1] = (struct pollfd){ .fd = amp_ttyport_fd(t),
+				.events = amp_ttyport_events(t) };
+	if (poll(p + 1, 1, 0) > 0)
+		amp_ttyport_io(t, p[1].revents);
+}
+
 /* One turn of the daemon's loop for this port. */
 static void turn(struct fixture *f)
 {
-	struct pollfd p = { .fd = amp_ttyport_fd(f->t),
-			    .events = amp_ttyport_events(f->t) };
-
 	amp_rpmsg_poll(&f->p.host);
-	if (p.events && poll(&p, 1, 0) > 0)
-		amp_ttyport_io(f->t, p.revents);
+	port_io(f->t);
 	amp_ttyport_pump(f->t);
 	amp_rpmsg_poll(&f->p.remote);
 }
@@ -267,9 +305,16 @@ static void test_bad_credits(void **state)
 		turn(f);
 	assert_int_equal(f->rx_len, len);
 	assert_memory_equal(f->rx, hello, len);
-	/* The second bad credit was reported too, a second later at most
-	 * (lines are limited to one a second). */
-	assert_true(nlogs >= 1);
+	/* The second bad credit is reported too, once a second has passed
+	 * since the first line (lines are limited to one a second). */
+	assert_int_equal(nlogs, 1);
+	for (int i = 0; i < 300 && nlogs < 2; i++) {
+		usleep(10000);
+		turn(f);
+	}
+	assert_int_equal(nlogs, 2);
+	assert_non_null(strstr(last_log, "malformed or impossible credit"));
+	assert_non_null(strstr(last_log, "(2 times so far)"));
 }
 
 /*
@@ -282,7 +327,6 @@ static void test_tx_buffers_exhausted(void **state)
 {
 	struct fixture *f = *state;
 	static uint8_t data[60000];
-	struct pollfd p;
 	uint8_t m[8];
 	bool starved = false;
 	uint32_t off = 0;
@@ -302,10 +346,7 @@ static void test_tx_buffers_exhausted(void **state)
 		w = write(f->client, data + off, sizeof(data) - off);
 		if (w > 0)
 			off += (uint32_t)w;
-		p = (struct pollfd){ .fd = amp_ttyport_fd(f->t),
-				     .events = amp_ttyport_events(f->t) };
-		if (p.events && poll(&p, 1, 0) > 0)
-			amp_ttyport_io(f->t, p.revents);
+		port_io(f->t);
 		starved = amp_ttyport_pump(f->t);
 		if (starved && off == sizeof(data))
 			break;
@@ -337,7 +378,6 @@ static void test_grant_without_buffer(void **state)
 	uint8_t m[8], buf[496];
 	uint32_t waits, granted, wrote = 0;
 	bool starved = false;
-	struct pollfd p;
 	ssize_t w;
 
 	amp_put_le32(m, AMP_VUART_CTL_CREDIT);
@@ -352,10 +392,7 @@ static void test_grant_without_buffer(void **state)
 		w = write(f->client, data, sizeof(data) - wrote);
 		if (w > 0)
 			wrote += (uint32_t)w;
-		p = (struct pollfd){ .fd = amp_ttyport_fd(f->t),
-				     .events = amp_ttyport_events(f->t) };
-		if (p.events && poll(&p, 1, 0) > 0)
-			amp_ttyport_io(f->t, p.revents);
+		port_io(f->t);
 		starved = amp_ttyport_pump(f->t);
 	}
 	assert_true(starved); /* every host tx buffer is in flight */
@@ -395,6 +432,151 @@ static void test_grant_without_buffer(void **state)
 		turn(f);
 	assert_true(f->granted >= granted + WINDOW / 2);
 	assert_int_equal(f->rx_len, wrote);
+}
+
+static void grant(struct fixture *f, uint32_t n)
+{
+	uint8_t m[8];
+
+	amp_put_le32(m, AMP_VUART_CTL_CREDIT);
+	amp_put_le32(m + 4, n);
+	assert_int_equal(amp_rpmsg_send_flags(&f->rept, AMP_RPMSG_ADDR_ANY,
+					      AMP_RPMSG_F_CTL, m, sizeof(m),
+					      AMP_DEADLINE_NOW),
+			 0);
+}
+
+static void turns(struct fixture *f, int n)
+{
+	while (n--)
+		turn(f);
+}
+
+static int client_open(struct fixture *f)
+{
+	int fd = open(amp_ttyport_pts(f->t), O_RDWR | O_NOCTTY | O_NONBLOCK);
+
+	assert_true(fd >= 0);
+	return fd;
+}
+
+/*
+ * The tty's last client closes: the firmware gets every byte it wrote,
+ * then one CLOSED; even when credit lets those bytes go only later.  A
+ * second open does not count as a close, nor does closing one of two;
+ * and what the firmware sends while nobody has the tty waits for the
+ * next client.
+ */
+static void test_last_close_tells_firmware(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[100];
+	int other;
+
+	for (uint32_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 3 + 1);
+	/* Credit for 5 of the 50 bytes a client writes before it goes:
+	 * the CLOSED waits behind the other 45, until credit comes. */
+	grant(f, 5);
+	assert_int_equal(write(f->client, buf, 50), 50);
+	assert_int_equal(close(f->client), 0);
+	f->client = -1;
+	turns(f, 8);
+	assert_int_equal(f->rx_len, 5);
+	assert_int_equal(f->closes, 0);
+	grant(f, 1000);
+	turns(f, 8);
+	assert_int_equal(f->rx_len, 50);
+	assert_memory_equal(f->rx, buf, 50);
+	assert_int_equal(f->closes, 1);
+	assert_int_equal(f->closed_at[0], 50); /* after its last byte */
+	turns(f, 4);
+	assert_int_equal(f->closes, 1); /* once */
+
+	/* The next client's bytes come after it. */
+	f->client = client_open(f);
+	assert_int_equal(write(f->client, buf + 50, 10), 10);
+	turns(f, 4);
+	assert_int_equal(f->rx_len, 60);
+	assert_memory_equal(f->rx, buf, 60);
+
+	/* Two clients; one goes: nothing.  The other goes: CLOSED. */
+	other = client_open(f);
+	turns(f, 2);
+	assert_int_equal(close(f->client), 0);
+	turns(f, 4);
+	assert_int_equal(f->closes, 1);
+	assert_int_equal(write(other, buf + 60, 10), 10);
+	assert_int_equal(close(other), 0);
+	f->client = -1;
+	turns(f, 4);
+	assert_int_equal(f->rx_len, 70);
+	assert_memory_equal(f->rx, buf, 70);
+	assert_int_equal(f->closes, 2);
+	assert_int_equal(f->closed_at[1], 70);
+
+	/* A client fills the pty while the firmware grants nothing, and
+	 * goes: all of it still arrives, in order, then the CLOSED. */
+	{
+		static uint8_t big[256 * 1024];
+		uint32_t n = 0, base = f->rx_len;
+		ssize_t w;
+
+		for (uint32_t i = 0; i < sizeof(big); i++)
+			big[i] = (uint8_t)(i * 11 + (i >> 12));
+		f->client = client_open(f);
+		turns(f, 2);
+		while ((w = write(f->client, big + n, sizeof(big) - n)) > 0)
+			n += (uint32_t)w;
+		assert_true(n > 4096 && n < sizeof(f->rx) - base);
+		/* the credit left (of 1005 granted) goes; the rest waits */
+		turns(f, 4);
+		assert_int_equal(f->rx_len, 1005);
+		assert_int_equal(close(f->client), 0);
+		f->client = -1;
+		turns(f, 4);
+		assert_int_equal(f->closes, 2);
+		grant(f, n);
+		turns(f, 64);
+		assert_int_equal(f->rx_len, base + n);
+		assert_memory_equal(f->rx + base, big, n);
+		assert_int_equal(f->closes, 3);
+		assert_int_equal(f->closed_at[2], base + n);
+	}
+
+	/* Nobody has the tty: the firmware's bytes wait for a client. */
+	remote_send(f, 300, false);
+	turns(f, 4);
+	f->client = client_open(f);
+	turns(f, 4);
+	client_read(f);
+	assert_int_equal(f->read_off, 300);
+	assert_int_equal(f->closes, 3);
+	assert_int_equal(nlogs, 0);
+}
+
+/* Without credits the wire is upstream's: a client's close sends
+ * nothing, its bytes still all go, and the next client's follow. */
+static void test_raw_close_sends_nothing(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[100];
+
+	for (uint32_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 5 + 2);
+	assert_int_equal(write(f->client, buf, 50), 50);
+	assert_int_equal(close(f->client), 0);
+	f->client = -1;
+	turns(f, 8);
+	f->client = client_open(f);
+	assert_int_equal(write(f->client, buf + 50, 50), 50);
+	turns(f, 8);
+	assert_int_equal(f->rx_len, 100);
+	assert_memory_equal(f->rx, buf, 100);
+	assert_int_equal(f->closes, 0);
+	assert_int_equal(f->granted, 0);
+	assert_int_equal(f->p.host.stats.tx, 2); /* the data, nothing else */
+	assert_int_equal(nlogs, 0);
 }
 
 /* Hangup: the client sees POLLHUP and EIO, the stable path goes. */
@@ -445,6 +627,10 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grant_without_buffer,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_last_close_tells_firmware,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_raw_close_sends_nothing,
+						setup_raw, teardown),
 		cmocka_unit_test_setup_teardown(test_hangup, setup, teardown),
 		cmocka_unit_test(test_tty_names),
 	};

@@ -3,7 +3,8 @@
  * pair.h): credits negotiated or not (then the wire carries exactly the
  * payload, as upstream), several ports on one link, big writes split and
  * reassembled, auto and manual windows, writers waiting on credit with a
- * deadline, and a peer that overruns its window or sends nonsense control
+ * deadline, the CLOSED message (a port's user went away) in order with
+ * the data, and a peer that overruns its window or sends nonsense control
  * messages - each followed by a check that the stream goes on byte-exact.
  */
 #include <setjmp.h>
@@ -204,6 +205,17 @@ static void test_negotiated_wire(void **state)
 	assert_int_equal(w.flags[1], 0);
 	assert_int_equal(w.len[1], 5);
 	assert_memory_equal(w.data[1], "01234", 5);
+
+	/* The host's user went away: one 8-byte control message, type 2,
+	 * argument 0, after the data. */
+	static const uint8_t closed[8] = { 2, 0, 0, 0, 0, 0, 0, 0 };
+	assert_int_equal(amp_vuart_send_closed(&h.vu, AMP_DEADLINE_NOW), 0);
+	assert_int_equal(amp_rpmsg_poll(&p->remote), 1);
+	assert_int_equal(w.count, 3);
+	assert_int_equal(w.flags[2], AMP_RPMSG_F_CTL);
+	assert_int_equal(w.len[2], 8);
+	assert_memory_equal(w.data[2], closed, 8);
+	assert_int_equal(h.vu.stats.closed_tx, 1);
 	free(h.data);
 	pair_del(p);
 }
@@ -236,6 +248,9 @@ static void check_raw(uint32_t dfeatures, uint32_t host_features)
 					sink_cb, &h),
 			 0);
 	assert_false(h.vu.credits);
+	/* Upstream has no CLOSED: refused, and nothing goes out. */
+	assert_int_equal(amp_vuart_send_closed(&h.vu, AMP_DEADLINE_NOW),
+			 -AMP_ENOTSUP);
 	assert_int_equal(amp_rpmsg_poll(&p->remote), 0); /* nothing sent */
 	assert_int_equal(amp_vuart_write_room(&h.vu), UINT32_MAX);
 	assert_int_equal(amp_vuart_write(&h.vu, big, 5000, AMP_DEADLINE_NEVER),
@@ -503,6 +518,8 @@ static void test_not_connected(void **state)
 			 0);
 	assert_int_equal(amp_vuart_write(&r.vu, "x", 1, AMP_DEADLINE_NEVER),
 			 -AMP_ENOTCONN);
+	assert_int_equal(amp_vuart_send_closed(&r.vu, AMP_DEADLINE_NOW),
+			 -AMP_ENOTCONN);
 	assert_int_equal(amp_rpmsg_poll(&p->host), 1);
 	assert_int_equal(amp_vuart_open(&h.vu, &p->host, AMP_VUART_NAME,
 					AMP_RPMSG_ADDR_ANY, r.vu.ept.addr, 0,
@@ -595,7 +612,7 @@ static void test_bad_control(void **state)
 	send_ctl(&h.vu.ept, m, 7);  /* short */
 	send_ctl(&h.vu.ept, m, 12); /* long */
 	send_ctl(&h.vu.ept, m, 0);  /* empty */
-	m[0] = 2;		    /* unknown type */
+	m[0] = 3;		    /* unknown type */
 	m[4] = 1;
 	send_ctl(&h.vu.ept, m, 8);
 	m[0] = 1; /* a grant past AMP_VUART_MAX_WINDOW */
@@ -621,6 +638,86 @@ static void test_bad_control(void **state)
 	check_stream(&h, 1000);
 	free(h.data);
 	free(r.data);
+	pair_del(p);
+}
+
+/* A sink that also notes where in the stream its peer closed. */
+struct esink {
+	struct sink s;
+	uint32_t n, at[4];
+};
+
+static void event_cb(struct amp_vuart *vu, uint32_t event)
+{
+	struct sink *s = vu->priv;
+	struct esink *e = AMP_CONTAINER_OF(s, struct esink, s);
+
+	assert_int_equal(event, AMP_VUART_EV_PEER_CLOSED);
+	assert_true(e->n < 4);
+	e->at[e->n++] = s->n;
+}
+
+/*
+ * CLOSED in both directions: delivered to on_event in order with the
+ * data around it, credits untouched, the stream going on after it; and
+ * CLOSED messages with a wrong length or a non-zero argument are
+ * malformed: counted, never delivered.
+ */
+static void test_closed(void **state)
+{
+	struct pair *p = pair_new(16, AMP_RPMSG_FEATURES, AMP_RPMSG_FEATURES);
+	struct esink h = { 0 }, r = { 0 };
+	uint8_t buf[900], m[12] = { 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0 };
+
+	(void)state;
+	sink_init(&h.s, 8192);
+	sink_init(&r.s, 8192);
+	fill(buf, 0, sizeof(buf));
+	ports_open(p, &h.s, &r.s, AMP_VUART_NAME, 0, 0);
+	h.s.vu.on_event = event_cb;
+	r.s.vu.on_event = event_cb;
+
+	assert_int_equal(amp_vuart_write(&h.s.vu, buf, 600, AMP_DEADLINE_NOW),
+			 600);
+	assert_int_equal(amp_vuart_send_closed(&h.s.vu, AMP_DEADLINE_NOW), 0);
+	assert_int_equal(
+		amp_vuart_write(&h.s.vu, buf + 600, 300, AMP_DEADLINE_NOW),
+		300);
+	assert_int_equal(amp_rpmsg_poll(&p->remote), 4); /* 496+104, C, 300 */
+	check_stream(&r.s, 900);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.at[0], 600); /* after the bytes before it */
+	assert_int_equal(r.s.vu.stats.closed_rx, 1);
+	assert_int_equal(h.s.vu.stats.closed_tx, 1);
+	assert_int_equal(amp_vuart_write_room(&h.s.vu),
+			 AMP_VUART_WINDOW_DEFAULT - 900);
+	assert_int_equal(r.s.vu.stats.bad_ctl, 0);
+
+	/* The remote may send it too. */
+	assert_int_equal(amp_vuart_send_closed(&r.s.vu, AMP_DEADLINE_NOW), 0);
+	assert_int_equal(amp_rpmsg_poll(&p->host), 1);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.at[0], 0);
+
+	/* Malformed: an argument, too short, too long. */
+	send_ctl(&h.s.vu.ept, m, 8);
+	send_ctl(&h.s.vu.ept, m, 4);
+	m[4] = 0;
+	send_ctl(&h.s.vu.ept, m, 12);
+	assert_int_equal(amp_rpmsg_poll(&p->remote), 3);
+	assert_int_equal(r.s.vu.stats.bad_ctl, 3);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.s.vu.stats.closed_rx, 1);
+	assert_int_equal(r.s.n, 900);
+
+	/* Without on_event a CLOSED is counted and nothing else. */
+	r.s.vu.on_event = NULL;
+	assert_int_equal(amp_vuart_send_closed(&h.s.vu, AMP_DEADLINE_NOW), 0);
+	assert_int_equal(amp_rpmsg_poll(&p->remote), 1);
+	assert_int_equal(r.s.vu.stats.closed_rx, 2);
+	assert_int_equal(r.n, 1);
+	free(h.s.data);
+	free(r.s.data);
 	pair_del(p);
 }
 
@@ -730,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_not_connected),
 		cmocka_unit_test(test_overrun),
 		cmocka_unit_test(test_bad_control),
+		cmocka_unit_test(test_closed),
 		cmocka_unit_test(test_grant_not_doubled),
 		cmocka_unit_test(test_grant_in_callback_never_waits),
 	};
