@@ -52,10 +52,14 @@ set_tests_properties(ampkit_bench_fwtty PROPERTIES LABELS integration
   TIMEOUT 300 ENVIRONMENT "AMPKIT_FW_DIR=${PROJECT_BINARY_DIR}/firmware")
 
 # The seed's figures reproduced within 10% at 115200 baud over the
-# firmware's tty (docs/seed.md).
-add_test(NAME ampkit_bench_seeddev
-  COMMAND ${CMAKE_COMMAND} -DAMPKIT=$<TARGET_FILE:ampkit>
-          -DWORK=${CMAKE_CURRENT_BINARY_DIR}/ampkit_bench_seeddev
-          -P ${CMAKE_CURRENT_LIST_DIR}/test_bench_seeddev.cmake)
-set_tests_properties(ampkit_bench_seeddev PROPERTIES LABELS integration
-  TIMEOUT 300 ENVIRONMENT "AMPKIT_FW_DIR=${PROJECT_BINARY_DIR}/firmware")
+# firmware's tty (docs/seed.md).  A figure, so not in the sanitizer tree:
+# there a slowed daemon reads a block out of the pty in more pieces, which
+# is one more message and one more emulated line (+3 ms on a 19 ms row).
+if(NOT AMP_SANITIZE)
+  add_test(NAME ampkit_bench_seeddev
+    COMMAND ${CMAKE_COMMAND} -DAMPKIT=$<TARGET_FILE:ampkit>
+            -DWORK=${CMAKE_CURRENT_BINARY_DIR}/ampkit_bench_seeddev
+            -P ${CMAKE_CURRENT_LIST_DIR}/test_bench_seeddev.cmake)
+  set_tests_properties(ampkit_bench_seeddev PROPERTIES LABELS integration
+    TIMEOUT 300 ENVIRONMENT "AMPKIT_FW_DIR=${PROJECT_BINARY_DIR}/firmware")
+endif()
