@@ -47,6 +47,11 @@
 #define AMP_VUART_WINDOW_DEFAULT 65536u
 #endif
 
+/* Buffers one shared-buffer (sdb) pool can have. */
+#ifndef AMP_SDB_MAX_BUFS
+#define AMP_SDB_MAX_BUFS 64u
+#endif
+
 /* RPMsg roles compiled in: bit 0 host, bit 1 remote.  A coprocessor
  * firmware is only ever the remote and can drop the host's code. */
 #ifndef AMP_RPMSG_ROLES
@@ -67,6 +72,9 @@
 #endif
 #if AMP_VUART_WINDOW_DEFAULT < 1 || AMP_VUART_WINDOW_DEFAULT > (1u << 30)
 #error "AMP_VUART_WINDOW_DEFAULT must be 1..AMP_VUART_MAX_WINDOW (1 GiB)"
+#endif
+#if AMP_SDB_MAX_BUFS < 1 || AMP_SDB_MAX_BUFS > 65536
+#error "AMP_SDB_MAX_BUFS must be 1..65536"
 #endif
 #if AMP_RPMSG_MAX_LOANS < 1 || AMP_RPMSG_MAX_LOANS > 255
 #error "AMP_RPMSG_MAX_LOANS must be 1..255"

@@ -30,6 +30,7 @@
 #define AMP_EBADMSG 74
 #define AMP_EOVERFLOW 75
 #define AMP_EMSGSIZE 90
+#define AMP_ENOBUFS 105
 #define AMP_EPROTO 71
 #define AMP_ENOTSUP 95
 #define AMP_EADDRINUSE 98

@@ -67,21 +67,27 @@ struct pair {
 	struct fake_port hport, rport;
 	struct amp_rpmsg_dev host, remote;
 	uint64_t pool_pa;
+	uint64_t extra_pa; /* pair_init_extra's bytes */
 };
 
-/* Lay out table, rings and pool; bring up both ends, the remote offering
- * `features` and the host accepting those of `host_features`.  Returns 0
- * or the first init error. */
-static int pair_init_features(struct pair *p, uint32_t num, uint32_t buf_size,
-			      uint32_t features, uint32_t host_features)
+/* Lay out table, rings, pool and `extra` bytes for a service (at
+ * extra_pa); bring up both ends, the remote offering `features` and the
+ * host accepting those of `host_features`.  Returns 0 or the first init
+ * error. */
+static int pair_init_extra(struct pair *p, uint32_t num, uint32_t buf_size,
+			   uint32_t features, uint32_t host_features,
+			   size_t extra)
 {
 	size_t ring = AMP_ALIGN_UP(amp_vring_size(num, 16), (size_t)64);
 	size_t off_ring0 = 256, off_pool = off_ring0 + 2 * ring;
+	size_t off_extra =
+		AMP_ALIGN_UP(off_pool + (size_t)2 * num * buf_size, (size_t)64);
 	struct amp_rpmsg_cfg cfg;
 	int r;
 
 	memset(p, 0, sizeof(*p));
-	p->shm.size = off_pool + (size_t)2 * num * buf_size;
+	p->shm.size = off_extra + extra;
+	p->extra_pa = PAIR_PA + off_extra;
 	p->shm.va = aligned_alloc(64, AMP_ALIGN_UP(p->shm.size, (size_t)64));
 	p->shm.pa = PAIR_PA;
 	memset(p->shm.va, 0, p->shm.size);
@@ -118,6 +124,13 @@ static int pair_init_features(struct pair *p, uint32_t num, uint32_t buf_size,
 			   &p->rport.port, NULL);
 	p->remote.send_timeout_ns = 1000000;
 	return r;
+}
+
+static inline int pair_init_features(struct pair *p, uint32_t num,
+				     uint32_t buf_size, uint32_t features,
+				     uint32_t host_features)
+{
+	return pair_init_extra(p, num, buf_size, features, host_features, 0);
 }
 
 static inline int pair_init(struct pair *p, uint32_t num, uint32_t buf_size,

@@ -1,0 +1,295 @@
+/*
+ * sdb.c - shared data buffers (sdb.h): a pool in shared memory whose
+ * buffers change hands with small control messages, for both roles.
+ *
+ * The whole protocol is an ownership table.  Every buffer is in one of
+ * five states as this side sees it (FREE, TAKEN and LENT for our own;
+ * AWAY and HELD for the peer's), every local call and every peer message
+ * is one legal transition, and anything else is refused without touching
+ * the table: that is how a lying or confused peer is kept from making us
+ * read a buffer it is still writing, or write one we lent.  Data never
+ * moves; only indexes, offsets and lengths do, and offsets and lengths
+ * are checked against the buffer before a pointer is formed.
+ */
+#include "ampkit/sdb.h"
+
+static bool ours(const struct amp_sdb *s, uint32_t i)
+{
+	return s->host ? i < s->cfg.host_count : i >= s->cfg.host_count;
+}
+
+/* Everything back home: the state of a fresh start on both sides. */
+static void reset(struct amp_sdb *s)
+{
+	for (uint32_t i = 0; i < s->cfg.count; i++)
+		s->state[i] = ours(s, i) ? AMP_SDB_FREE : AMP_SDB_AWAY;
+}
+
+static int send_msg(struct amp_sdb *s, uint32_t type, uint32_t index,
+		    uint32_t offset, uint32_t length, uint64_t deadline)
+{
+	struct amp_sdb_msg m = { type, index, offset, length };
+
+	return amp_rpmsg_send_deadline(&s->ept, AMP_RPMSG_ADDR_ANY, &m,
+				       sizeof(m), deadline);
+}
+
+static int hello(struct amp_sdb *s)
+{
+	int r = send_msg(s, AMP_SDB_HELLO, s->cfg.host_count, s->cfg.count,
+			 s->cfg.size,
+			 amp_port_deadline(s->ept.dev->port,
+					   s->ept.dev->send_timeout_ns));
+
+	s->said_hello = !r;
+	return r;
+}
+
+static void reject(struct amp_sdb *s, uint32_t type)
+{
+	s->stats.bad++;
+	s->stats.bad_last = type;
+}
+
+static void hello_rx(struct amp_sdb *s, const struct amp_sdb_msg *m)
+{
+	if (m->index != s->cfg.host_count || m->offset != s->cfg.count ||
+	    m->length != s->cfg.size) {
+		/* Another layout: nothing can be exchanged safely. */
+		s->matched = 0;
+		reject(s, AMP_SDB_HELLO);
+		return;
+	}
+	/* A peer saying hello (again) holds nothing of ours and has
+	 * handed us nothing: it (re)started. */
+	if (s->matched)
+		s->stats.resets++;
+	reset(s);
+	s->matched = 1;
+	if (!s->host)
+		hello(s); /* the answer; the host is waiting for it */
+}
+
+static void filled_rx(struct amp_sdb *s, const struct amp_sdb_msg *m)
+{
+	uint32_t i = m->index;
+
+	if (!s->matched || i >= s->cfg.count || s->state[i] != AMP_SDB_AWAY ||
+	    m->offset > s->cfg.size || m->length > s->cfg.size - m->offset) {
+		reject(s, AMP_SDB_FILLED);
+		return;
+	}
+	s->state[i] = AMP_SDB_HELD;
+	s->stats.received++;
+	s->stats.rx_bytes += m->length;
+	if (s->on_filled)
+		s->on_filled(s, i,
+			     s->pool + (size_t)i * s->cfg.size + m->offset,
+			     m->length);
+}
+
+static void release_rx(struct amp_sdb *s, const struct amp_sdb_msg *m)
+{
+	uint32_t i = m->index;
+
+	if (!s->matched || i >= s->cfg.count || s->state[i] != AMP_SDB_LENT ||
+	    m->offset || m->length) {
+		reject(s, AMP_SDB_RELEASE);
+		return;
+	}
+	s->state[i] = AMP_SDB_FREE;
+	s->stats.released_rx++;
+}
+
+static void sdb_rx(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
+		   uint32_t src)
+{
+	struct amp_sdb *s = AMP_CONTAINER_OF(ept, struct amp_sdb, ept);
+	struct amp_sdb_msg m;
+
+	if (len != sizeof(m)) {
+		reject(s, 0);
+		return;
+	}
+	__builtin_memcpy(&m, data, sizeof(m)); /* the peer's, read once */
+	/* The remote's end was announced, not bound: the host's HELLO says
+	 * where the host is. */
+	if (ept->dest_addr == AMP_RPMSG_ADDR_ANY) {
+		if (m.type != AMP_SDB_HELLO) {
+			reject(s, m.type);
+			return;
+		}
+		ept->dest_addr = src;
+	}
+	switch (m.type) {
+	case AMP_SDB_HELLO:
+		hello_rx(s, &m);
+		break;
+	case AMP_SDB_FILLED:
+		filled_rx(s, &m);
+		break;
+	case AMP_SDB_RELEASE:
+		release_rx(s, &m);
+		break;
+	default:
+		reject(s, m.type);
+	}
+}
+
+/* The channel went away: what the peer held is void, and so is what we
+ * hold of its buffers (the memory may be reloaded before it is back). */
+static void sdb_unbind(struct amp_rpmsg_ept *ept)
+{
+	struct amp_sdb *s = AMP_CONTAINER_OF(ept, struct amp_sdb, ept);
+
+	s->matched = 0;
+	reset(s);
+}
+
+int amp_sdb_open(struct amp_sdb *s, struct amp_rpmsg_dev *dev,
+		 const struct amp_sdb_cfg *cfg, uint32_t src, uint32_t dest,
+		 amp_sdb_filled_cb on_filled, void *priv)
+{
+	uint64_t bytes = (uint64_t)cfg->count * cfg->size;
+	int r;
+
+	if (!cfg->count || cfg->count > AMP_SDB_MAX_BUFS ||
+	    cfg->host_count > cfg->count || cfg->size < 8 || cfg->size % 8)
+		return -AMP_EINVAL;
+	__builtin_memset(s, 0, sizeof(*s));
+	s->pool = amp_region_pa_to_va(&dev->shm, cfg->pool_pa, bytes);
+	if (!s->pool)
+		return -AMP_EFAULT;
+	s->cfg = *cfg;
+	s->on_filled = on_filled;
+	s->priv = priv;
+	s->host = dev->role == AMP_RPMSG_HOST;
+	reset(s);
+	r = amp_rpmsg_create_ept(&s->ept, dev, AMP_SDB_NAME, src, dest, sdb_rx,
+				 s);
+	if (r)
+		return r;
+	s->ept.unbind = sdb_unbind;
+	if (dest != AMP_RPMSG_ADDR_ANY) {
+		r = hello(s);
+		if (r) {
+			amp_rpmsg_destroy_ept(&s->ept);
+			return r;
+		}
+	}
+	return 0;
+}
+
+void amp_sdb_close(struct amp_sdb *s)
+{
+	amp_rpmsg_destroy_ept(&s->ept);
+}
+
+static int take_free(struct amp_sdb *s, void **data, uint32_t *cap)
+{
+	for (uint32_t i = 0; i < s->cfg.count; i++) {
+		if (s->state[i] != AMP_SDB_FREE)
+			continue;
+		s->state[i] = AMP_SDB_TAKEN;
+		*data = s->pool + (size_t)i * s->cfg.size;
+		*cap = s->cfg.size;
+		return (int)i;
+	}
+	return -AMP_EAGAIN;
+}
+
+int amp_sdb_alloc(struct amp_sdb *s, void **data, uint32_t *cap,
+		  uint64_t deadline)
+{
+	struct amp_rpmsg_dev *dev = s->ept.dev;
+	bool waited = false;
+	int r;
+
+	if ((s->host ? s->cfg.host_count : s->cfg.count - s->cfg.host_count) ==
+	    0)
+		return -AMP_ENOBUFS;
+	for (;;) {
+		if (!s->matched && deadline == AMP_DEADLINE_NOW)
+			return -AMP_ENOTCONN;
+		if (s->matched && (r = take_free(s, data, cap)) >= 0)
+			break;
+		if (deadline == AMP_DEADLINE_NOW)
+			return -AMP_EAGAIN;
+		if (dev->dispatching)
+			return -AMP_EBUSY; /* releases are messages */
+		if (!waited) {
+			waited = true;
+			s->stats.waits++;
+		}
+		r = amp_rpmsg_wait(dev, deadline);
+		if (r == -AMP_ETIMEDOUT && !s->matched)
+			return -AMP_ENOTCONN;
+		if (r < 0)
+			return r;
+	}
+	return r;
+}
+
+int amp_sdb_send(struct amp_sdb *s, uint32_t index, uint32_t offset,
+		 uint32_t len, uint64_t deadline)
+{
+	int r;
+
+	if (index >= s->cfg.count || s->state[index] != AMP_SDB_TAKEN ||
+	    offset > s->cfg.size || len > s->cfg.size - offset)
+		return -AMP_EINVAL;
+	/* Lent before the message goes: once it is out, the peer may give
+	 * it back before this call returns. */
+	s->state[index] = AMP_SDB_LENT;
+	r = send_msg(s, AMP_SDB_FILLED, index, offset, len, deadline);
+	if (r) {
+		s->state[index] = AMP_SDB_TAKEN;
+		return r;
+	}
+	s->stats.sent++;
+	s->stats.tx_bytes += len;
+	return 0;
+}
+
+int amp_sdb_unalloc(struct amp_sdb *s, uint32_t index)
+{
+	if (index >= s->cfg.count || s->state[index] != AMP_SDB_TAKEN)
+		return -AMP_EINVAL;
+	s->state[index] = AMP_SDB_FREE;
+	return 0;
+}
+
+int amp_sdb_release(struct amp_sdb *s, uint32_t index, uint64_t deadline)
+{
+	int r;
+
+	if (index >= s->cfg.count || s->state[index] != AMP_SDB_HELD)
+		return -AMP_EINVAL;
+	s->state[index] = AMP_SDB_AWAY;
+	r = send_msg(s, AMP_SDB_RELEASE, index, 0, 0, deadline);
+	if (r) {
+		s->state[index] = AMP_SDB_HELD;
+		return r;
+	}
+	s->stats.released_tx++;
+	return 0;
+}
+
+static uint32_t count_state(const struct amp_sdb *s, uint8_t st)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < s->cfg.count; i++)
+		n += s->state[i] == st;
+	return n;
+}
+
+uint32_t amp_sdb_free_count(const struct amp_sdb *s)
+{
+	return count_state(s, AMP_SDB_FREE);
+}
+
+uint32_t amp_sdb_held_count(const struct amp_sdb *s)
+{
+	return count_state(s, AMP_SDB_HELD);
+}
