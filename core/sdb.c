@@ -34,15 +34,18 @@ static int send_msg(struct amp_sdb *s, uint32_t type, uint32_t index,
 				       sizeof(m), deadline);
 }
 
-static int hello(struct amp_sdb *s)
+static int hello(struct amp_sdb *s, uint32_t count)
 {
-	int r = send_msg(s, AMP_SDB_HELLO, s->cfg.host_count, s->cfg.count,
-			 s->cfg.size,
-			 amp_port_deadline(s->ept.dev->port,
-					   s->ept.dev->send_timeout_ns));
+	return send_msg(s, AMP_SDB_HELLO, s->cfg.host_count, count, s->cfg.size,
+			amp_port_deadline(s->ept.dev->port,
+					  s->ept.dev->send_timeout_ns));
+}
 
-	s->said_hello = !r;
-	return r;
+static bool layout_ok(uint32_t count, uint32_t host_count, uint32_t size,
+		      uint64_t pool_len)
+{
+	return count && count <= AMP_SDB_MAX_BUFS && host_count <= count &&
+	       size >= 8 && size % 8 == 0 && (uint64_t)count * size <= pool_len;
 }
 
 static void reject(struct amp_sdb *s, uint32_t type)
@@ -51,23 +54,43 @@ static void reject(struct amp_sdb *s, uint32_t type)
 	s->stats.bad_last = type;
 }
 
-static void hello_rx(struct amp_sdb *s, const struct amp_sdb_msg *m)
+/* The host's HELLO: take its layout if it fits, and answer. */
+static void remote_hello_rx(struct amp_sdb *s, const struct amp_sdb_msg *m)
+{
+	if (!layout_ok(m->offset, m->index, m->length, s->cfg.pool_len)) {
+		s->matched = 0;
+		reject(s, AMP_SDB_HELLO);
+		hello(s, 0); /* refused */
+		return;
+	}
+	/* A host saying hello again restarted: it holds nothing of ours
+	 * and has handed us nothing. */
+	if (s->matched)
+		s->stats.resets++;
+	s->cfg.count = m->offset;
+	s->cfg.host_count = m->index;
+	s->cfg.size = m->length;
+	reset(s);
+	s->matched = 1;
+	hello(s, s->cfg.count);
+}
+
+/* The remote's answer: our layout back, or a refusal. */
+static void host_hello_rx(struct amp_sdb *s, const struct amp_sdb_msg *m)
 {
 	if (m->index != s->cfg.host_count || m->offset != s->cfg.count ||
 	    m->length != s->cfg.size) {
-		/* Another layout: nothing can be exchanged safely. */
 		s->matched = 0;
+		s->refused = 1;
 		reject(s, AMP_SDB_HELLO);
 		return;
 	}
-	/* A peer saying hello (again) holds nothing of ours and has
-	 * handed us nothing: it (re)started. */
+	/* An answer after we were matched: the remote restarted. */
 	if (s->matched)
 		s->stats.resets++;
 	reset(s);
 	s->matched = 1;
-	if (!s->host)
-		hello(s); /* the answer; the host is waiting for it */
+	s->refused = 0;
 }
 
 static void filled_rx(struct amp_sdb *s, const struct amp_sdb_msg *m)
@@ -123,7 +146,10 @@ static void sdb_rx(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 	}
 	switch (m.type) {
 	case AMP_SDB_HELLO:
-		hello_rx(s, &m);
+		if (s->host)
+			host_hello_rx(s, &m);
+		else
+			remote_hello_rx(s, &m);
 		break;
 	case AMP_SDB_FILLED:
 		filled_rx(s, &m);
@@ -150,28 +176,30 @@ int amp_sdb_open(struct amp_sdb *s, struct amp_rpmsg_dev *dev,
 		 const struct amp_sdb_cfg *cfg, uint32_t src, uint32_t dest,
 		 amp_sdb_filled_cb on_filled, void *priv)
 {
-	uint64_t bytes = (uint64_t)cfg->count * cfg->size;
+	bool host = dev->role == AMP_RPMSG_HOST;
 	int r;
 
-	if (!cfg->count || cfg->count > AMP_SDB_MAX_BUFS ||
-	    cfg->host_count > cfg->count || cfg->size < 8 || cfg->size % 8)
+	if (host &&
+	    !layout_ok(cfg->count, cfg->host_count, cfg->size, cfg->pool_len))
 		return -AMP_EINVAL;
 	__builtin_memset(s, 0, sizeof(*s));
-	s->pool = amp_region_pa_to_va(&dev->shm, cfg->pool_pa, bytes);
-	if (!s->pool)
+	s->pool = amp_region_pa_to_va(&dev->shm, cfg->pool_pa, cfg->pool_len);
+	if (!s->pool || !cfg->pool_len)
 		return -AMP_EFAULT;
 	s->cfg = *cfg;
 	s->on_filled = on_filled;
 	s->priv = priv;
-	s->host = dev->role == AMP_RPMSG_HOST;
+	s->host = host;
+	if (!host) /* the host's HELLO brings them */
+		s->cfg.count = s->cfg.host_count = s->cfg.size = 0;
 	reset(s);
 	r = amp_rpmsg_create_ept(&s->ept, dev, AMP_SDB_NAME, src, dest, sdb_rx,
 				 s);
 	if (r)
 		return r;
 	s->ept.unbind = sdb_unbind;
-	if (dest != AMP_RPMSG_ADDR_ANY) {
-		r = hello(s);
+	if (host) {
+		r = hello(s, s->cfg.count);
 		if (r) {
 			amp_rpmsg_destroy_ept(&s->ept);
 			return r;
@@ -205,10 +233,12 @@ int amp_sdb_alloc(struct amp_sdb *s, void **data, uint32_t *cap,
 	bool waited = false;
 	int r;
 
-	if ((s->host ? s->cfg.host_count : s->cfg.count - s->cfg.host_count) ==
-	    0)
-		return -AMP_ENOBUFS;
 	for (;;) {
+		if (s->refused)
+			return -AMP_EPROTO;
+		if (s->matched && !(s->host ? s->cfg.host_count
+					    : s->cfg.count - s->cfg.host_count))
+			return -AMP_ENOBUFS;
 		if (!s->matched && deadline == AMP_DEADLINE_NOW)
 			return -AMP_ENOTCONN;
 		if (s->matched && (r = take_free(s, data, cap)) >= 0)

@@ -6,14 +6,17 @@
  * (M4 to Linux) with a text protocol ("B%dA%08xL%08x", REFERENCE §7);
  * this one is binary and works both ways, for both roles.
  *
- * The pool is `count` buffers of `size` bytes, back to back from pool_pa.
- * Each buffer has a home side: buffers 0 .. host_count-1 are the host's,
- * the others the remote's.  A producer takes one of its own free buffers
- * (amp_sdb_alloc), fills it in place and hands it over (amp_sdb_send:
- * index, offset, length - never a pointer); the consumer reads it in
- * place (the on_filled callback) and gives it back (amp_sdb_release),
- * and it is free at home again.  With every home buffer lent, a producer
- * waits (until a deadline) for one to come back; nothing is overwritten.
+ * The pool is `count` buffers of `size` bytes, back to back from pool_pa,
+ * in a region of pool_len bytes (the carveout).  The host chooses the
+ * layout, as it chooses RPMsg buffer sizes; the remote takes any that
+ * fits its carveout.  Each buffer has a home side: buffers
+ * 0 .. host_count-1 are the host's, the others the remote's.  A producer takes
+ * one of its own free buffers (amp_sdb_alloc), fills it in place and hands it
+ * over (amp_sdb_send: index, offset, length - never a pointer); the consumer
+ * reads it in place (the on_filled callback) and gives it back
+ * (amp_sdb_release), and it is free at home again.  With every home buffer
+ * lent, a producer waits (until a deadline) for one to come back; nothing is
+ * overwritten.
  *
  * Every message from the peer is checked against the ownership table: it
  * can hand over only a buffer that is its own and not already ours, only
@@ -21,11 +24,13 @@
  * is rejected, counted in stats.bad, and changes nothing.
  *
  * Wire: struct amp_sdb_msg, 16 bytes, little-endian.
- *   HELLO    index = host_count, offset = count, length = size.  Each side
- *            sends it when its end opens (the host first; the remote
- *            answers its first HELLO): the layouts must match, and a HELLO
- *            from a side that restarted gives every buffer back to its
- *            home, so a crash never leaks the pool.
+ *   HELLO    index = host_count, offset = count, length = size.  The
+ *            host sends it when its end opens (again when it restarts);
+ *            the remote answers with the same layout if it fits its
+ *            carveout, or with count 0 if not (the host then cannot use
+ *            the pool: -AMP_EPROTO).  Either HELLO gives every buffer
+ *            back to its home on the side that receives it, so a side
+ *            that restarted never leaks the pool.
  *   FILLED   index, offset, length: buffer `index` is the receiver's to
  *            read, bytes [offset, offset + length).
  *   RELEASE  index (offset and length 0): the receiver's buffer is back.
@@ -56,7 +61,9 @@ struct amp_sdb_msg {
 AMP_STATIC_ASSERT(sizeof(struct amp_sdb_msg) == 16, "sdb message");
 
 struct amp_sdb_cfg {
-	uint64_t pool_pa;    /* in the device's shared region */
+	uint64_t pool_pa;  /* in the device's shared region */
+	uint64_t pool_len; /* bytes there (the carveout) */
+	/* The layout (host; a remote's are learned from the HELLO): */
 	uint32_t count;	     /* buffers, 1..AMP_SDB_MAX_BUFS */
 	uint32_t host_count; /* of them the host's, 0..count */
 	uint32_t size;	     /* bytes each, a multiple of 8, >= 8 */
@@ -94,19 +101,21 @@ struct amp_sdb {
 	amp_sdb_filled_cb on_filled;
 	void *priv;
 	uint8_t host;	 /* our role */
-	uint8_t matched; /* the peer's HELLO matched our layout */
-	uint8_t said_hello;
+	uint8_t matched; /* both sides have the same layout */
+	uint8_t refused; /* host: the remote refused our layout */
 	uint8_t state[AMP_SDB_MAX_BUFS]; /* enum amp_sdb_buf_state */
 	struct amp_sdb_stats stats;
 };
 
 /*
  * Open the service on `dev`.  Host: dest is the address the remote
- * announced; the host's HELLO goes out at once.  Remote: src is the local
- * address (ANY: allocate), the channel is announced, and the peer is
- * learned from its HELLO.  The pool must lie in the device's shared
- * region.  0, -AMP_EINVAL (a bad layout), -AMP_EFAULT (pool outside the
- * region), or an error from creating the endpoint or sending the HELLO.
+ * announced, cfg has the layout, and the host's HELLO goes out at once.
+ * Remote: src is the local address (ANY: allocate), the channel is
+ * announced, and the layout and the host's address come with its HELLO
+ * (cfg's layout fields are ignored).  The pool region must lie in the
+ * device's shared region.  0, -AMP_EINVAL (a layout that does not fit
+ * pool_len), -AMP_EFAULT (pool outside the region), or an error from
+ * creating the endpoint or sending the HELLO.
  */
 int amp_sdb_open(struct amp_sdb *s, struct amp_rpmsg_dev *dev,
 		 const struct amp_sdb_cfg *cfg, uint32_t src, uint32_t dest,
@@ -118,9 +127,10 @@ void amp_sdb_close(struct amp_sdb *s);
  * (its size) set, waiting for one to come back until `deadline`
  * (AMP_DEADLINE_NOW: only if one is free now), delivering messages
  * meanwhile.  -AMP_ETIMEDOUT / -AMP_EAGAIN (NOW), -AMP_ENOTCONN (no
- * matching HELLO from the peer yet), -AMP_ENOBUFS (this side has no
- * buffers), -AMP_EBUSY (called from a callback and would have to wait),
- * -AMP_EPIPE (the peer is gone).
+ * HELLO from the peer yet), -AMP_EPROTO (the remote refused the host's
+ * layout), -AMP_ENOBUFS (this side has no buffers), -AMP_EBUSY (called
+ * from a callback and would have to wait), -AMP_EPIPE (the peer is
+ * gone).
  */
 int amp_sdb_alloc(struct amp_sdb *s, void **data, uint32_t *cap,
 		  uint64_t deadline);

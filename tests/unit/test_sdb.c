@@ -69,6 +69,7 @@ static void pump(struct fixture *f)
 static struct amp_sdb_cfg cfg_of(struct fixture *f)
 {
 	return (struct amp_sdb_cfg){ .pool_pa = f->p.extra_pa,
+				     .pool_len = COUNT * SIZE,
 				     .count = COUNT,
 				     .host_count = HOST_COUNT,
 				     .size = SIZE };
@@ -352,7 +353,8 @@ static void test_ownership_errors(void **state)
 		assert_int_equal(h->state[k], AMP_SDB_TAKEN);
 	}
 
-	/* A HELLO with another layout: nothing more can be exchanged. */
+	/* An answer with another layout is a refusal: nothing more can be
+	 * exchanged. */
 	lie(f, AMP_SDB_HELLO, HOST_COUNT, COUNT, SIZE * 2);
 	assert_int_equal(h->stats.bad, ++bad);
 	assert_false(h->matched);
@@ -362,9 +364,68 @@ static void test_ownership_errors(void **state)
 
 		assert_int_equal(
 			amp_sdb_alloc(h, &data, &cap, AMP_DEADLINE_NOW),
-			-AMP_ENOTCONN);
+			-AMP_EPROTO);
 	}
 #undef REFUSED
+}
+
+/* The host chooses the layout; the remote takes any that fits its
+ * carveout and refuses one that does not. */
+static void test_layout_from_host(void **state)
+{
+	struct fixture *f = *state;
+	struct amp_sdb_cfg cfg = cfg_of(f);
+	uint32_t cap;
+	void *data;
+	int i;
+
+	amp_sdb_close(&f->h.sdb);
+	cfg.count = 2;
+	cfg.host_count = 1;
+	cfg.size = COUNT * SIZE / 2; /* two buffers fill the carveout */
+	assert_int_equal(amp_sdb_open(&f->h.sdb, &f->p.host, &cfg,
+				      AMP_RPMSG_ADDR_ANY, f->r.sdb.ept.addr,
+				      on_filled, &f->h),
+			 0);
+	pump(f);
+	assert_true(f->h.sdb.matched && f->r.sdb.matched);
+	assert_int_equal(f->r.sdb.cfg.size, COUNT * SIZE / 2);
+	assert_int_equal(f->r.sdb.cfg.count, 2);
+	i = amp_sdb_alloc(&f->r.sdb, &data, &cap, AMP_DEADLINE_NOW);
+	assert_int_equal(i, 1);
+	assert_int_equal(cap, COUNT * SIZE / 2);
+	assert_int_equal(amp_sdb_send(&f->r.sdb, 1, 0, cap, AMP_DEADLINE_NOW),
+			 0);
+	pump(f);
+	assert_int_equal(f->h.got, 1);
+	assert_int_equal(f->h.last_len, COUNT * SIZE / 2);
+
+	/* A firmware whose carveout is half the host's idea of it. */
+	amp_sdb_close(&f->h.sdb);
+	amp_sdb_close(&f->r.sdb);
+	pump(f);
+	cfg = cfg_of(f);
+	cfg.pool_len /= 2;
+	assert_int_equal(amp_sdb_open(&f->r.sdb, &f->p.remote, &cfg,
+				      AMP_RPMSG_ADDR_ANY, AMP_RPMSG_ADDR_ANY,
+				      on_filled, &f->r),
+			 0);
+	pump(f);
+	cfg = cfg_of(f);
+	assert_int_equal(amp_sdb_open(&f->h.sdb, &f->p.host, &cfg,
+				      AMP_RPMSG_ADDR_ANY, f->r.sdb.ept.addr,
+				      on_filled, &f->h),
+			 0);
+	pump(f);
+	assert_false(f->r.sdb.matched);
+	assert_int_equal(f->r.sdb.stats.bad, 1);
+	assert_false(f->h.sdb.matched);
+	assert_int_equal(
+		amp_sdb_alloc(&f->h.sdb, &data, &cap, f->p.hport.now + 1000),
+		-AMP_EPROTO);
+	assert_int_equal(
+		amp_sdb_alloc(&f->r.sdb, &data, &cap, AMP_DEADLINE_NOW),
+		-AMP_ENOTCONN);
 }
 
 /* The remote restarts holding host buffers and owing nothing: its HELLO
@@ -460,6 +521,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_pool_waits, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ownership_errors, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_layout_from_host, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_restart_gives_pool_back,
 						setup, teardown),
