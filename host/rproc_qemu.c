@@ -145,10 +145,10 @@ static int take_bells(struct qemu *q)
 static int qemu_wait_any(struct qemu *q, struct pollfd *user, int nuser,
 			 uint64_t deadline)
 {
-	struct pollfd fds[2 + 62];
+	struct pollfd fds[2 + AMP_POSIX_WAIT_MAX_FDS];
 	int woke = 0;
 
-	if (nuser < 0 || nuser > 62 || (nuser && !user))
+	if (nuser < 0 || nuser > AMP_POSIX_WAIT_MAX_FDS || (nuser && !user))
 		return -AMP_EINVAL;
 	for (;;) {
 		uint64_t now = mono_ns(), left;

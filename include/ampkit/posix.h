@@ -137,6 +137,10 @@ int amp_posix_exit_requested(struct amp_posix_port *p);
 #define AMP_POSIX_WOKE_FDS 2  /* one of the caller's fds is ready */
 #define AMP_POSIX_WOKE_GONE 4 /* the peer is gone (or asked us to go) */
 
+/* Most caller fds amp_posix_wait_fds() (and every host backend's
+ * wait_fds) watches at once. */
+#define AMP_POSIX_WAIT_MAX_FDS 62
+
 /* The port's wait() for an event loop that also watches its own fds:
  * the same sleeping/pending handshake, with `fds` (revents filled) polled
  * alongside the doorbell and the liveness fd.  When the doorbell has

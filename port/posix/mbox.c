@@ -124,16 +124,13 @@ static void drain(int efd)
 		return; /* EAGAIN: a concurrent drain got it; harmless */
 }
 
-/* Largest number of caller fds amp_posix_wait_fds() watches. */
-#define WAIT_MAX_FDS 62
-
 int amp_posix_wait_fds(struct amp_posix_port *p, struct pollfd *user, int nuser,
 		       uint64_t deadline)
 {
-	struct pollfd fds[2 + WAIT_MAX_FDS];
+	struct pollfd fds[2 + AMP_POSIX_WAIT_MAX_FDS];
 	int r = 0, woke = 0, gone = 0;
 
-	if (nuser < 0 || nuser > WAIT_MAX_FDS || (nuser && !user))
+	if (nuser < 0 || nuser > AMP_POSIX_WAIT_MAX_FDS || (nuser && !user))
 		return -AMP_EINVAL;
 	fds[0] = (struct pollfd){ .fd = p->own_efd, .events = POLLIN };
 	/* events 0: only hang-up/error are reported, so bytes a peer might
