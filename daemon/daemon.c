@@ -201,6 +201,68 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* ---- closing sockets -------------------------------------------------- */
+
+/*
+ * Close a connected socket so that the peer reads what was sent to it,
+ * then end-of-file (0).  Linux makes the peer's next read fail with
+ * ECONNRESET instead, ahead of anything still queued for it, when the
+ * socket closed holds messages the peer sent that were never read.  So:
+ * stop the peer sending (its send() now fails with EPIPE), throw away
+ * what it sent, then close.  A zero-length message reads as 0 like the
+ * end does; with SO_PASSCRED every message read carries credentials
+ * (MSG_CTRUNC without room for them) and the end does not.
+ */
+static void sock_close(int fd)
+{
+	int one = 1;
+	char c;
+
+	if (fd < 0)
+		return;
+	shutdown(fd, SHUT_RDWR);
+	setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	for (;;) {
+		struct iovec iov = { .iov_base = &c, .iov_len = sizeof(c) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+		ssize_t r = recvmsg(fd, &m, MSG_DONTWAIT);
+
+		if (r > 0 || (r == 0 && (m.msg_flags & MSG_CTRUNC)))
+			continue; /* a message, dropped */
+		if (r < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+	close(fd);
+}
+
+/*
+ * Close a listening socket whose file is already unlinked.  Closing it
+ * would reset the connections still waiting in its backlog (their reads
+ * fail with ECONNRESET): refuse new ones, then accept each waiting one
+ * and hand it to `each` (or close it), so it reads end-of-file too.
+ */
+static void listener_close(int lfd, void (*each)(int fd))
+{
+	int fd;
+
+	if (lfd < 0)
+		return;
+	shutdown(lfd, SHUT_RDWR); /* connect() now gets ECONNREFUSED */
+	for (;;) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && errno == EINTR)
+			continue;
+		if (fd < 0)
+			break;
+		if (each)
+			each(fd);
+		else
+			sock_close(fd);
+	}
+	close(lfd);
+}
+
 /* ---- answers ---------------------------------------------------------- */
 
 static void answer(int fd, const char *text, size_t len)
@@ -209,7 +271,7 @@ static void answer(int fd, const char *text, size_t len)
 		if (send(fd, text, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 			/* the client went away; nothing to tell it */
 		}
-		close(fd);
+		sock_close(fd);
 	}
 }
 
@@ -278,7 +340,7 @@ static void client_kill(struct rproc_ctx *ctx, struct client *c)
 		amp_rpmsg_destroy_ept(&c->ept);
 		c->ept_live = false;
 	}
-	close(c->fd); /* the client reads EOF */
+	sock_close(c->fd); /* the client reads EOF */
 	c->fd = -1;
 	ctx->dirty = true;
 }
@@ -297,7 +359,7 @@ static void chan_kill(struct rproc_ctx *ctx, struct chan *ch)
 		client_kill(ctx, c);
 	if (ch->lfd >= 0) {
 		unlink(ch->path);
-		close(ch->lfd);
+		listener_close(ch->lfd, NULL);
 		ch->lfd = -1;
 	}
 	ctx->dirty = true;
@@ -576,7 +638,7 @@ static void chan_accept(struct rproc_ctx *ctx, struct chan *ch)
 		return;
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		close(fd);
+		sock_close(fd);
 		return;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
@@ -587,7 +649,7 @@ static void chan_accept(struct rproc_ctx *ctx, struct chan *ch)
 	if (r < 0) {
 		dlog(ctx->d, ctx->name, "%s: client refused: endpoint: %s",
 		     ch->name, strerror(-r));
-		close(fd);
+		sock_close(fd);
 		free(c);
 		return;
 	}
@@ -1295,7 +1357,7 @@ static void conn_close(struct daemon *d, struct conn *c, bool close_fd)
 		}
 	}
 	if (close_fd)
-		close(c->fd);
+		sock_close(c->fd);
 	free(c);
 	d->nconns--;
 }
@@ -1508,14 +1570,21 @@ static int setup(struct daemon *d, const struct amp_daemon_opts *o, char *why,
 	return 0;
 }
 
+static void answer_shutdown(int fd)
+{
+	answer_err(fd, ESHUTDOWN, "daemon shutting down");
+}
+
 static void teardown(struct daemon *d)
 {
-	while (d->conns)
-		conn_close(d, d->conns, true);
+	while (d->conns) {
+		answer_shutdown(d->conns->fd);
+		conn_close(d, d->conns, false);
+	}
 	stop_all(d);
 	if (d->lfd >= 0) {
 		unlink(d->sock_path);
-		close(d->lfd);
+		listener_close(d->lfd, answer_shutdown);
 	}
 	if (d->pidfd >= 0) {
 		unlink(d->pid_path);

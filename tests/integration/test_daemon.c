@@ -6,9 +6,10 @@
  * Covers the life cycle words, the firmware refused while running, the
  * channel listing and its sockets, the seed benchmark from another
  * process through the daemon, an oversized write, a firmware killed under
- * a connected client, the malformed firmware corpus refused while another
- * coprocessor keeps serving, two coprocessors at once, and shutdown removing
- * every socket.
+ * a connected client, one killed while the daemon waits for a tx buffer
+ * (clients not read or not accepted yet still read end-of-file), the
+ * malformed firmware corpus refused while another coprocessor keeps
+ * serving, two coprocessors at once, and shutdown removing every socket.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -201,6 +202,64 @@ static void test_crash(void **state)
 	close(fd);
 }
 
+/* What a client reads once the daemon has closed its end: every message
+ * still queued for it, then end-of-file (0) rather than an error. */
+static ssize_t read_to_eof(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char buf[512];
+	ssize_t r;
+
+	do {
+		assert_int_equal(poll(&p, 1, 5000), 1);
+		r = recv(fd, buf, sizeof(buf), 0);
+	} while (r > 0);
+	if (r < 0)
+		print_message("recv: %s\n", strerror(errno));
+	return r;
+}
+
+/*
+ * The firmware dies while the daemon's thread waits for a tx buffer: a
+ * client whose messages the daemon has not read yet, and one that
+ * connected but was not accepted yet, both read end-of-file.  (Closing a
+ * socket with unread data, or a listener with a pending connection,
+ * makes the kernel report ECONNRESET instead.)
+ */
+static void test_crash_unread(void **state)
+{
+	char err[256], msg[496] = { 0 };
+	pid_t fwpid;
+	int a, b, idle;
+
+	(void)state;
+	start("remoteproc0");
+	a = amp_client_open(run_dir, NULL, "rpmsg-raw", err, sizeof(err));
+	assert_true(a >= 0);
+	assert_int_equal(seed_test(a, 512), 512); /* accepted */
+	fwpid = firmware_of(daemon_pid(), -1);
+	assert_true(fwpid > 0);
+	assert_int_equal(kill(fwpid, SIGSTOP), 0);
+	/* Fill the tx ring, then a's socket: the thread blocks in send. */
+	for (idle = 0; idle < 20;) {
+		if (send(a, msg, sizeof(msg), MSG_DONTWAIT | MSG_NOSIGNAL) >=
+		    0) {
+			idle = 0;
+			continue;
+		}
+		assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+		idle++;
+		usleep(10000);
+	}
+	b = amp_client_open(run_dir, NULL, "rpmsg-raw", err, sizeof(err));
+	assert_true(b >= 0);
+	assert_int_equal(kill(fwpid, SIGKILL), 0);
+	assert_int_equal(read_to_eof(a), 0);
+	assert_int_equal(read_to_eof(b), 0);
+	close(a);
+	close(b);
+}
+
 /*
  * Every malformed firmware of the corpus, started through the daemon on a
  * second coprocessor, is refused with its own message while the first one
@@ -316,6 +375,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_unread, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_corpus_daemon_still_serving, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_rprocs, setup,
