@@ -30,6 +30,7 @@
 #include <ampkit/posix.h>
 #include <ampkit/rproc.h>
 #include <ampkit/rsc_table.h>
+#include "integration/proc.h"
 
 struct corpus_entry {
 	const char *dir;
@@ -108,18 +109,6 @@ static void read_index(const char *dir)
 		ncases++;
 	}
 	fclose(f);
-}
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	assert_non_null(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
 }
 
 /* ---- the posix platform's device memory, as the core sees it ---------- */

@@ -33,6 +33,7 @@
 #include <ampkit/rproc.h>
 #include <ampkit/rsc_table.h>
 #include "rproc_internal.h"
+#include "integration/proc.h"
 
 #define MS 1000000ull
 #define SEC (1000 * MS)
@@ -43,33 +44,6 @@ static char fw[512];
 static char tmpdir[64];
 
 /* ---- helpers ---- */
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	assert_non_null(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
-}
-
-static void no_child_left(void)
-{
-	errno = 0;
-	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
-	assert_int_equal(errno, ECHILD);
-}
 
 static uint8_t *read_all(const char *path, size_t *size)
 {

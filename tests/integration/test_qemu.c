@@ -30,6 +30,7 @@
 #include <ampkit/rproc.h>
 
 #include "bench.h"
+#include "integration/proc.h"
 #include "rproc_internal.h" /* amp_rproc_process_pid */
 
 #define MS 1000000ull
@@ -39,21 +40,6 @@
 #define CTL "ampkit-ctl"
 
 static char fw_bench[512], fw_echo[512];
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
-}
-
-static void no_child_left(void)
-{
-	errno = 0;
-	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
-	assert_int_equal(errno, ECHILD);
-}
 
 /* What the events said: the last crash and every console line. */
 struct log {

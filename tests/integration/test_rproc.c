@@ -35,6 +35,7 @@
 #include <ampkit/rproc_bench.h>
 #include <ampkit/rsc_table.h>
 #include "rproc_internal.h"
+#include "integration/proc.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -53,26 +54,6 @@ static char fw[512], fw_carveouts[512];
 static char tmpdir[64];
 
 /* ---- helpers ---- */
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
-}
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	assert_non_null(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 /* Mappings of the shared memory (memfd "ampkit-shm" or its fallback). */
 static int count_shm_maps(void)
@@ -97,13 +78,6 @@ static long rss_pages(void)
 	assert_int_equal(fscanf(f, "%ld %ld", &size, &rss), 2);
 	fclose(f);
 	return rss;
-}
-
-static void no_child_left(void)
-{
-	errno = 0;
-	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
-	assert_int_equal(errno, ECHILD);
 }
 
 /* ---- an event log and the endpoints that follow the channels ---- */

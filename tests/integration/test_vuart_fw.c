@@ -20,19 +20,12 @@
 #include <ampkit/bench_proto.h>
 #include <ampkit/rproc.h>
 #include <ampkit/vuart.h>
+#include "integration/proc.h"
 
 #define MS 1000000ull
 #define SEC (1000 * MS)
 
 static char fw[512];
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
-}
 
 /* What a port received, in order. */
 struct sink {
