@@ -222,6 +222,7 @@ struct amp_bench_machine {
 	char kernel[64];
 	long cpus;
 	char compiler[64];
+	double load1; /* 1-minute load average when the run began; -1 unknown */
 };
 
 struct amp_bench_report {

@@ -73,6 +73,12 @@ void amp_bench_machine_info(struct amp_bench_machine *m)
 		snprintf(m->kernel, sizeof(m->kernel), "%.20s %.40s", u.sysname,
 			 u.release);
 	m->cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	m->load1 = -1;
+	f = fopen("/proc/loadavg", "r");
+	if (f && fscanf(f, "%lf", &m->load1) != 1)
+		m->load1 = -1;
+	if (f)
+		fclose(f);
 #if defined(__clang__)
 	snprintf(m->compiler, sizeof(m->compiler), "clang %s",
 		 __clang_version__);
@@ -604,6 +610,8 @@ int amp_bench_write_json(FILE *f, const struct amp_bench_report *r)
 	json_str(f, r->machine.kernel);
 	fprintf(f, ", \"compiler\": ");
 	json_str(f, r->machine.compiler);
+	fprintf(f, ", \"load1\": ");
+	json_num(f, r->machine.load1 >= 0 ? r->machine.load1 : NAN);
 	fprintf(f, "},\n  \"floors\": ");
 	if (r->have_floors) {
 		fprintf(f, "{\"busy_poll_rtt_ns\": ");

@@ -681,6 +681,14 @@ int amp_bench_run(const struct amp_bench_opts *o)
 	fprintf(run.out, "ampkit bench on %s (%ld cpus, %s)\n",
 		run.rep.machine.cpu, run.rep.machine.cpus,
 		run.rep.machine.kernel);
+	/* Spinning rows need both cores: say so when something else had
+	 * them (an idle QEMU's 1 kHz timer already shows). */
+	if (run.rep.machine.load1 > 0.5)
+		fprintf(run.out,
+			"note: load average %.2f before the run: other work "
+			"takes the cores the spinning rows need, so figures "
+			"will be noisy\n",
+			run.rep.machine.load1);
 	fprintf(run.out, "measuring floors...\n");
 	fflush(run.out);
 	if (amp_bench_measure_floors(&run.rep.floors, o->quick ? 2000 : 20000,

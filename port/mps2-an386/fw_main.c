@@ -44,6 +44,7 @@ static const struct amp_region window = {
 /* Say so and stop: the host then resets (ends) the core. */
 static __attribute__((noreturn)) void stopped(void)
 {
+	amp_mps2_console_flush();
 	AMP_STORE(&amp_mps2_ctrl()->stage, AMP_MPS2_STAGE_EXITED);
 	amp_mps2_bell(AMP_MPS2_BELL_EXITED);
 	for (;;)

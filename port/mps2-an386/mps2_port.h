@@ -1,7 +1,8 @@
 /*
  * mps2_port.h - what the mps2-an386 port's files share: the control
  * page, the doorbell and the amp_port the core waits on.  (The console,
- * UART0, is amp_app_console(): every amp_app_log() line goes there.)
+ * UART0, is amp_app_console(): every amp_app_log() line goes there,
+ * queued and written out while the core is idle.)
  */
 #ifndef AMPKIT_MPS2_PORT_H
 #define AMPKIT_MPS2_PORT_H
@@ -32,6 +33,9 @@ void amp_mps2_port_init(struct amp_mps2_port *p, uint32_t spin_ns);
 uint32_t amp_mps2_ms(void);
 /* Bump the heartbeat if it is due. */
 void amp_mps2_heartbeat(struct amp_mps2_port *p);
+/* Write out every console line still queued, waiting for UART0 (for a
+ * core about to halt). */
+void amp_mps2_console_flush(void);
 /* One doorbell byte to the host.  Safe in any context. */
 void amp_mps2_bell(uint8_t byte);
 

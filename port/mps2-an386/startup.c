@@ -101,6 +101,7 @@ __attribute__((used, noreturn)) static void fault_record(uint32_t *frame,
 	amp_app_log("fault: %s at pc 0x%08x (lr 0x%08x, cfsr 0x%08x)",
 		    fault_name(f->exception), (unsigned)f->pc, (unsigned)f->lr,
 		    (unsigned)f->cfsr);
+	amp_mps2_console_flush();
 	amp_mps2_bell(AMP_MPS2_BELL_FAULT);
 	for (;;)
 		__asm volatile("wfi");

@@ -7,6 +7,9 @@
 #                                (NOTFOUND if there is no such target)
 #   target_get(JSON NAME KEY VAR) field KEY of target NAME (NOTFOUND if
 #                                there is no such target)
+#   fresh_work(DIR)              DIR empty, after shutting down every daemon
+#                                a failed earlier run left in it (a script
+#                                that fails stops before its own shutdown)
 function(run expect_rc)
   execute_process(COMMAND ${AMPKIT} ${ARGN} RESULT_VARIABLE rc
                   OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -48,4 +51,15 @@ function(target_get json name key out)
     endif()
   endforeach()
   set(${out} "${v}" PARENT_SCOPE)
+endfunction()
+
+function(fresh_work dir)
+  file(GLOB_RECURSE socks LIST_DIRECTORIES false ${dir}/ampkit.sock)
+  foreach(sock ${socks})
+    get_filename_component(rd ${sock} DIRECTORY)
+    execute_process(COMMAND ${AMPKIT} shutdown --run-dir ${rd}
+                    OUTPUT_QUIET ERROR_QUIET)
+  endforeach()
+  file(REMOVE_RECURSE ${dir})
+  file(MAKE_DIRECTORY ${dir})
 endfunction()

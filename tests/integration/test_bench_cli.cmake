@@ -82,8 +82,7 @@ run(1 bench --mode raw --firmware ${WORK}/no-such-firmware)
 expect("${err}" "no-such-firmware")
 
 # The firmware found next to the executable, not through the environment.
-file(REMOVE_RECURSE ${WORK})
-file(MAKE_DIRECTORY ${WORK})
+fresh_work(${WORK})
 unset(ENV{AMPKIT_FW_DIR})
 # Its private run directory goes under $TMPDIR: one of our own, so other
 # tests running at the same time cannot be mistaken for a leftover.

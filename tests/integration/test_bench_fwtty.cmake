@@ -15,8 +15,7 @@
 cmake_minimum_required(VERSION 3.20)
 include(${CMAKE_CURRENT_LIST_DIR}/cli_lib.cmake)
 
-file(REMOVE_RECURSE ${WORK})
-file(MAKE_DIRECTORY ${WORK})
+fresh_work(${WORK})
 
 run(0 bench --mode tty --quick --run-dir ${WORK}/rd --json ${WORK}/tty.json)
 expect("${out}" "tty        seed")

@@ -14,8 +14,7 @@
 cmake_minimum_required(VERSION 3.20)
 include(${CMAKE_CURRENT_LIST_DIR}/cli_lib.cmake)
 
-file(REMOVE_RECURSE ${WORK})
-file(MAKE_DIRECTORY ${WORK})
+fresh_work(${WORK})
 # Five repetitions, not --quick's three: the median then stands one more
 # repetition that a loaded machine cut into an extra message.
 execute_process(COMMAND ${AMPKIT} bench --seed-compare --quick --reps 5

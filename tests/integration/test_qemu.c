@@ -93,6 +93,18 @@ static void wait_channel(struct amp_rproc *rp, const char *name)
 			 amp_rproc_error(rp), lg.console);
 }
 
+/* The console is written out while the core is idle and read by the
+ * host's loop: run it until `text` shows up. */
+static void wait_console(struct amp_rproc *rp, const char *text)
+{
+	uint64_t end = now_ns() + 10 * SEC;
+
+	while (!strstr(lg.console, text) && now_ns() < end)
+		assert_true(amp_rproc_run(rp, NULL, 0, 50 * MS) >= 0);
+	if (!strstr(lg.console, text))
+		fail_msg("console has no \"%s\":\n%s", text, lg.console);
+}
+
 static bool has_channel(struct amp_rproc *rp, const char *name)
 {
 	struct amp_rproc_chan_info ch[16];
@@ -230,7 +242,7 @@ static void test_boots_loaded_image_and_runs_seed_matrix(void **state)
 	trace[n] = '\0';
 	assert_non_null(strstr(trace, "cortex-m4 up, image 0x21000000"));
 	assert_non_null(strstr(trace, "ampkit bench firmware booting"));
-	assert_non_null(strstr(lg.console, "firmware: cortex-m4 up"));
+	wait_console(rp, "firmware: cortex-m4 up");
 
 	raw = open_x(rp, RAW);
 	for (size_t i = 0; i < sizeof(matrix) / sizeof(matrix[0]); i++)
@@ -282,8 +294,7 @@ static void test_reload_runs_each_image(void **state)
 			seed_test(x, 4096, 1, 3);
 			amp_bench_xport_close(x);
 		}
-		assert_non_null(strstr(lg.console, bench ? "bench firmware"
-							 : "echo firmware"));
+		wait_console(rp, bench ? "bench firmware" : "echo firmware");
 		assert_int_equal(amp_rproc_stop(rp), 0);
 	}
 	no_child_left();

@@ -13,8 +13,7 @@
 cmake_minimum_required(VERSION 3.20)
 include(${CMAKE_CURRENT_LIST_DIR}/cli_lib.cmake)
 
-file(REMOVE_RECURSE ${WORK})
-file(MAKE_DIRECTORY ${WORK})
+fresh_work(${WORK})
 set(M4 ${FW}/ampkit-fw-bench-m4.elf)
 
 # ttyRPMSG1 is announced last.
