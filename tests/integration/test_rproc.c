@@ -862,6 +862,8 @@ static void test_carveouts_devmem_vendor(void **state)
 	const uint8_t *live;
 	char path[256];
 	uint32_t fixed, any, regs, da, pa;
+	uint64_t cpa, clen;
+	void *cva;
 
 	(void)state;
 	cfg_init(&cfg);
@@ -885,12 +887,29 @@ static void test_carveouts_devmem_vendor(void **state)
 	assert_true(da >= 0x10102000 && da < 0x20000000);
 	assert_int_equal(rd32(live + regs + 4), 0x10200000);
 	assert_int_equal(rd32(live + regs + 8), 0x10200000);
+	/* the same, by name, for the host's users of a carveout */
+	assert_int_equal(amp_rproc_carveout(rp, "fixed", &cpa, &cva, &clen), 0);
+	assert_int_equal(cpa, 0x10100000);
+	assert_ptr_equal(cva, rp->shm.va + 0x100000);
+	assert_int_equal(clen, 0x2000);
+	assert_int_equal(amp_rproc_carveout(rp, "any", &cpa, &cva, &clen), 0);
+	assert_int_equal(cpa, da);
+	assert_ptr_equal(cva, rp->shm.va + (da - 0x10000000));
+	assert_int_equal(clen, 0x2000); /* 0x1800, page-rounded */
+	assert_int_equal(amp_rproc_carveout(rp, "regs", &cpa, &cva, &clen),
+			 -AMP_ENOENT); /* devmem */
+	assert_int_equal(amp_rproc_carveout(rp, "fixe", &cpa, &cva, &clen),
+			 -AMP_ENOENT);
 	/* the dump holds both carveouts (and not the devmem) */
 	snprintf(path, sizeof(path), "%s/carveouts.core", tmpdir);
 	assert_int_equal(amp_rproc_coredump(rp, path), 0);
 	assert_int_equal(check_core(path, "test done: 4096 bytes"), 7);
 	amp_rproc_free(rp);
 	no_child_left();
+	rp = amp_rproc_new(NULL);
+	assert_int_equal(amp_rproc_carveout(rp, "fixed", &cpa, &cva, &clen),
+			 -AMP_ENOENT); /* offline */
+	amp_rproc_free(rp);
 }
 
 /* A copy of the carveout firmware with its fixed carveout moved to da. */
