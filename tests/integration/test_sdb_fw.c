@@ -529,8 +529,9 @@ static void test_full_pool_firmware_waits(void **state)
 	assert_int_equal(H.bad, 0);
 }
 
-/* The ctl commands' refusals, and a layout the carveout cannot hold:
- * refused, then the host's end opened again with a good one. */
+/* The ctl commands' refusals, buffers that fail the firmware's check,
+ * and a layout the carveout cannot hold: refused, then the host's end
+ * opened again with a good one. */
 static void ignore_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 		      uint32_t src)
 {
@@ -545,7 +546,7 @@ static void test_refusals(void **state)
 	struct amp_rpmsg_ept other;
 	char cmd[64];
 	void *data;
-	uint32_t cap;
+	uint32_t cap, good, bad;
 
 	(void)state;
 	ctl_cmd(&H, "sdb-produce 0 4096", "error: sdb-produce");
@@ -554,6 +555,30 @@ static void test_refusals(void **state)
 	ctl_cmd(&H, cmd, "error: sdb-produce");
 	ctl_cmd(&H, "sdb-produce 1 4096 7", "error: sdb-produce");
 	ctl_cmd(&H, "sdb-frobnicate", "error: unknown sdb command");
+
+	/* The firmware's check fails what it should: a flipped byte, a
+	 * FILLED length the header does not say, a header that is not. */
+	for (int k = 0; k < 3; k++) {
+		uint8_t *p;
+		int i = amp_sdb_alloc(&H.sdb, &data, &cap,
+				      amp_port_deadline(H.dev->port, WAIT));
+
+		assert_true(i >= 0);
+		p = data;
+		fill(p, 4096, H.seq++);
+		if (k == 0)
+			p[1000] ^= 0x10;
+		if (k == 2)
+			p[0] = 0;
+		assert_int_equal(
+			amp_sdb_send(&H.sdb, (uint32_t)i, 0,
+				     k == 1 ? 4088 : 4096,
+				     amp_port_deadline(H.dev->port, WAIT)),
+			0);
+	}
+	fw_stats(&H, &good, &bad);
+	assert_int_equal(good, 0);
+	assert_int_equal(bad, 3);
 
 	/* A host that takes 8 KiB past the carveout (the RPMsg buffers lie
 	 * there) for two halves a little larger than the firmware's. */
