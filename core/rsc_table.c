@@ -241,3 +241,20 @@ struct amp_fw_rsc_hdr *amp_rsc_find(void *table, uint32_t type, uint32_t n)
 	}
 	return NULL;
 }
+
+struct amp_fw_rsc_carveout *amp_rsc_find_carveout(void *table, const char *name)
+{
+	struct amp_fw_rsc_hdr *h;
+
+	for (uint32_t n = 0; (h = amp_rsc_find(table, AMP_RSC_CARVEOUT, n));
+	     n++) {
+		const uint8_t *e = ((struct amp_fw_rsc_carveout *)h)->name;
+		int i = 0;
+
+		while (i < AMP_RSC_NAME_SIZE && name[i] && e[i] == name[i])
+			i++;
+		if (i == AMP_RSC_NAME_SIZE ? !name[i] : !name[i] && !e[i])
+			return (struct amp_fw_rsc_carveout *)h;
+	}
+	return NULL;
+}

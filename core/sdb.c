@@ -136,8 +136,10 @@ static void sdb_rx(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 	}
 	__builtin_memcpy(&m, data, sizeof(m)); /* the peer's, read once */
 	/* The remote's end was announced, not bound: the host's HELLO says
-	 * where the host is. */
-	if (ept->dest_addr == AMP_RPMSG_ADDR_ANY) {
+	 * where the host is - every HELLO, since a host that opens its end
+	 * again may do so at another address. */
+	if (ept->dest_addr == AMP_RPMSG_ADDR_ANY ||
+	    (!s->host && m.type == AMP_SDB_HELLO)) {
 		if (m.type != AMP_SDB_HELLO) {
 			reject(s, m.type);
 			return;

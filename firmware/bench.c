@@ -23,6 +23,12 @@
  * message, with credits only), tty0 forgets a half-received test and any
  * ack not yet written, and tty1 the echo not yet written: the next
  * client starts clean instead of finishing the one that vanished.
+ *
+ * Last, "rpmsg-sdb", the shared-buffer service (sdb.h) over the table's
+ * AMP_SDB_CARVEOUT, as the remote: every buffer the host hands over is
+ * checked as one seed test (header, length, CRC16) and counted good or
+ * bad; on "sdb-produce" the firmware fills its own buffers the same way,
+ * from amp_app_idle() (an alloc may wait for the host's releases).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +36,7 @@
 #include "ampkit/app.h"
 #include "ampkit/bench_proto.h"
 #include "ampkit/rpmsg.h"
+#include "ampkit/sdb.h"
 #include "ampkit/vuart.h"
 
 static struct amp_rpmsg_ept raw_ept;
@@ -343,6 +350,133 @@ static void tty1_rx(struct amp_vuart *vu, const void *data, uint32_t len)
 	}
 }
 
+/* ---- rpmsg-sdb: shared buffers, consumer and producer ---- */
+
+static struct amp_sdb sdb;
+static uint8_t sdb_open_ok;
+static uint8_t sdb_keep;	   /* hold what arrives (sdb-hold) */
+static uint32_t sdb_good, sdb_bad; /* buffers checked */
+static uint32_t produce_left, produce_len, produce_count;
+static uint32_t produce_to; /* who asked, for the answer */
+
+/* A buffer is one seed test of `len` bytes: the header's form and total
+ * must say len, its CRC16 the bytes after it. */
+static int sdb_check(const uint8_t *p, uint32_t len)
+{
+	uint32_t total, hdr;
+
+	if (len < AMP_BENCH_HDR_SIZE || amp_get_le16(p) != AMP_BENCH_PREAMBLE)
+		return 0;
+	total = amp_get_le16(p + 2);
+	if (!total && len >= AMP_BENCH_EXT_HDR_SIZE)
+		total = amp_get_le32(p + 6);
+	hdr = amp_bench_hdr_size(total);
+	return total == len &&
+	       amp_crc16(0, p + hdr, len - hdr) == amp_get_le16(p + 4);
+}
+
+static int sdb_give_back(uint32_t index)
+{
+	struct amp_rpmsg_dev *dev = sdb.ept.dev;
+	int r = amp_sdb_release(
+		&sdb, index,
+		amp_port_deadline(dev->port, dev->send_timeout_ns));
+
+	if (r)
+		amp_app_log("sdb: release of buffer %u: error %d",
+			    (unsigned)index, r);
+	return r;
+}
+
+static void sdb_filled(struct amp_sdb *s, uint32_t index, void *data,
+		       uint32_t len)
+{
+	(void)s;
+	if (sdb_check(data, len)) {
+		sdb_good++;
+	} else {
+		sdb_bad++;
+		amp_app_log("sdb: buffer %u of %u bytes fails its check",
+			    (unsigned)index, (unsigned)len);
+	}
+	if (!sdb_keep)
+		sdb_give_back(index);
+}
+
+/* ampkit-ctl's, below */
+static void ctl_reply(struct amp_rpmsg_ept *ept, uint32_t src,
+		      const char *text);
+static uint32_t put_dec(char *out, uint32_t v);
+
+/* The producer's turn, from amp_app_idle: fill and hand over what
+ * "sdb-produce" asked for, as far as the pool and the deadline allow.
+ * Returns 1 while work is left. */
+static int sdb_produce(uint64_t deadline)
+{
+	char msg[32] = "ok sdb-produce ";
+	uint32_t cap, hdr = amp_bench_hdr_size(produce_len);
+	void *data;
+	int i, r;
+
+	while (produce_left) {
+		i = amp_sdb_alloc(&sdb, &data, &cap, deadline);
+		if (i == -AMP_ETIMEDOUT)
+			return 1; /* the pool is full: again after the beat */
+		if (i == -AMP_EPIPE)
+			return 0;
+		r = i < 0 ? i : produce_len > cap ? -AMP_EMSGSIZE : 0;
+		if (!r) {
+			amp_bench_pattern(data, 0, produce_len);
+			amp_bench_hdr_write(data, produce_len,
+					    amp_crc16(0, (uint8_t *)data + hdr,
+						      produce_len - hdr));
+			r = amp_sdb_send(&sdb, (uint32_t)i, 0, produce_len,
+					 deadline);
+			if (r)
+				amp_sdb_unalloc(&sdb, (uint32_t)i);
+			if (r == -AMP_ETIMEDOUT)
+				return 1;
+		}
+		if (r) {
+			amp_app_log("sdb: produce: error %d, %u left", r,
+				    (unsigned)produce_left);
+			produce_left = produce_count = 0;
+			ctl_reply(&ctl_ept, produce_to,
+				  "error: sdb-produce failed");
+			return 0;
+		}
+		produce_left--;
+	}
+	if (produce_count) {
+		msg[15 + put_dec(msg + 15, produce_count)] = 0;
+		produce_count = 0;
+		ctl_reply(&ctl_ept, produce_to, msg);
+	}
+	return 0;
+}
+
+static void sdb_open(struct amp_rpmsg_dev *dev)
+{
+	struct amp_sdb_cfg cfg = { 0 };
+	uint32_t len;
+	int r = amp_app_carveout(AMP_SDB_CARVEOUT, &cfg.pool_pa, &len);
+
+	if (!r) {
+		cfg.pool_len = len;
+		r = amp_sdb_open(&sdb, dev, &cfg, AMP_RPMSG_ADDR_ANY,
+				 AMP_RPMSG_ADDR_ANY, sdb_filled, NULL);
+	}
+	if (r) {
+		amp_app_log("%s: no pool in carveout %s (error %d)",
+			    AMP_SDB_NAME, AMP_SDB_CARVEOUT, r);
+		return;
+	}
+	sdb_open_ok = 1;
+	amp_app_log("channel %s at 0x%x, pool 0x%x + %u", AMP_SDB_NAME,
+		    (unsigned)sdb.ept.addr, (unsigned)cfg.pool_pa,
+		    (unsigned)len);
+}
+
 int amp_app_idle(struct amp_rpmsg_dev *dev, uint64_t deadline)
 {
 	int r = tty0_flush(deadline), busy;
@@ -371,6 +505,8 @@ int amp_app_idle(struct amp_rpmsg_dev *dev, uint64_t deadline)
 		busy = 1;
 	if (amp_vuart_flush(&tty1, deadline) == -AMP_ETIMEDOUT)
 		busy = 1;
+	if (produce_left && sdb_produce(deadline))
+		busy = 1;
 	return busy;
 }
 
@@ -386,6 +522,41 @@ static int is_cmd(const void *data, uint32_t len, const char *cmd)
 static void ctl_reply(struct amp_rpmsg_ept *ept, uint32_t src, const char *text)
 {
 	amp_rpmsg_sendto(ept, src, text, (uint32_t)strlen(text));
+}
+
+/* v in decimal at out (no NUL); returns the digits written. */
+static uint32_t put_dec(char *out, uint32_t v)
+{
+	char digits[10];
+	uint32_t n = 0, d = 0;
+
+	do {
+		digits[d++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (d)
+		out[n++] = digits[--d];
+	return n;
+}
+
+/* A decimal number of 1..9 digits at *s, then a space or the end:
+ * consumed from *s and *len.  -1 if there is none. */
+static int64_t take_dec(const uint8_t **s, uint32_t *len)
+{
+	uint32_t v = 0, i = 0;
+
+	while (i < *len && (*s)[i] != ' ') {
+		if ((*s)[i] < '0' || (*s)[i] > '9' || i == 9)
+			return -1;
+		v = v * 10 + (uint32_t)((*s)[i++] - '0');
+	}
+	if (!i)
+		return -1;
+	if (i < *len)
+		i++; /* the space */
+	*s += i;
+	*len -= i;
+	return v;
 }
 
 /* "log <baud>": decimal, 0 (off) or UART_BAUD_MIN..UART_BAUD_MAX.
@@ -411,9 +582,6 @@ static void ctl_log(struct amp_rpmsg_ept *ept, const uint8_t *arg, uint32_t len,
 {
 	int64_t baud = parse_baud(arg, len);
 	char msg[24] = "ok log ";
-	uint32_t n = 7, v;
-	char digits[10];
-	int d = 0;
 
 	if (baud < 0) {
 		ctl_reply(ept, src,
@@ -425,21 +593,66 @@ static void ctl_log(struct amp_rpmsg_ept *ept, const uint8_t *arg, uint32_t len,
 	uart_lines = 0;
 	amp_app_log("ctl: uart logging %s at %u baud", uart_baud ? "on" : "off",
 		    (unsigned)uart_baud);
-	v = uart_baud;
-	do {
-		digits[d++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (d)
-		msg[n++] = digits[--d];
-	msg[n] = 0;
+	msg[7 + put_dec(msg + 7, uart_baud)] = 0;
 	ctl_reply(ept, src, msg);
+}
+
+/* The sdb commands: "sdb-produce <count> <len>" (answered once all are
+ * handed over), "sdb-stats" ("good N bad M"), "sdb-hold" (keep what
+ * arrives, checked, until "sdb-release", which gives it all back). */
+static void ctl_sdb(struct amp_rpmsg_ept *ept, const uint8_t *m, uint32_t len,
+		    uint32_t src)
+{
+	char msg[48] = "good ";
+	uint32_t n = 5, released = 0;
+	int64_t count, size;
+
+	if (!sdb_open_ok) {
+		ctl_reply(ept, src, "error: no rpmsg-sdb");
+	} else if (is_cmd(m, len, "sdb-stats")) {
+		n += put_dec(msg + n, sdb_good);
+		memcpy(msg + n, " bad ", 5);
+		n += 5;
+		msg[n + put_dec(msg + n, sdb_bad)] = 0;
+		ctl_reply(ept, src, msg);
+	} else if (is_cmd(m, len, "sdb-hold")) {
+		sdb_keep = 1;
+		ctl_reply(ept, src, "ok sdb-hold");
+	} else if (is_cmd(m, len, "sdb-release")) {
+		sdb_keep = 0;
+		for (uint32_t i = 0; i < sdb.cfg.count; i++)
+			if (sdb.state[i] == AMP_SDB_HELD && !sdb_give_back(i))
+				released++;
+		memcpy(msg, "ok sdb-release ", 15);
+		msg[15 + put_dec(msg + 15, released)] = 0;
+		ctl_reply(ept, src, msg);
+	} else if (len > 12 && !memcmp(m, "sdb-produce ", 12)) {
+		m += 12;
+		len -= 12;
+		count = take_dec(&m, &len);
+		size = take_dec(&m, &len);
+		if (produce_left)
+			ctl_reply(ept, src, "error: sdb-produce: busy");
+		else if (count <= 0 || size < AMP_BENCH_HDR_SIZE || len ||
+			 (sdb.matched && size > sdb.cfg.size))
+			ctl_reply(ept, src,
+				  "error: sdb-produce <count> <len> (len >= "
+				  "6, at most a buffer)");
+		else {
+			produce_left = produce_count = (uint32_t)count;
+			produce_len = (uint32_t)size;
+			produce_to = src;
+		}
+	} else {
+		ctl_reply(ept, src, "error: unknown sdb command");
+	}
 }
 
 /* "crash": die the way a firmware fault does (SIGABRT on posix, a
  * HardFault on the M4).  "hang": spin forever with interrupts on, so only
  * a missing heartbeat (the M4's watchdog) can tell.  "log <baud>": the
- * seed's debug-UART logging on both seed responders (answered). */
+ * seed's debug-UART logging on both seed responders (answered).  "sdb-*":
+ * see ctl_sdb. */
 static void ctl_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 		   uint32_t src)
 {
@@ -460,8 +673,13 @@ static void ctl_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 		ctl_log(ept, m + 4, len - 4, src);
 		return;
 	}
+	if (len >= 4 && !memcmp(m, "sdb-", 4)) {
+		ctl_sdb(ept, m, len, src);
+		return;
+	}
 	amp_app_log("ctl: unknown command (%u bytes)", (unsigned)len);
-	ctl_reply(ept, src, "error: unknown command (crash, hang, log <baud>)");
+	ctl_reply(ept, src,
+		  "error: unknown command (crash, hang, log <baud>, sdb-...)");
 }
 
 static int channel(struct amp_rpmsg_ept *ept, struct amp_rpmsg_dev *dev,
@@ -517,5 +735,7 @@ int amp_app_init(struct amp_rpmsg_dev *dev)
 		r = tty(&tty0, dev, "tty0", 0, tty0_rx, tty0_event);
 	if (!r)
 		r = tty(&tty1, dev, "tty1", ECHO_RING, tty1_rx, tty1_event);
+	if (!r)
+		sdb_open(dev); /* a table without the carveout: no sdb */
 	return r;
 }

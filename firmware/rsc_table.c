@@ -7,27 +7,53 @@
  * "cm4_log" for amp_app_log().  Its da is FW_RSC_ADDR_ANY, an ampkit
  * extension (Linux wants a fixed da): the host places it in shared
  * memory and writes the address back, so the same table works on every
- * platform.  It is writable data,
- * not const: on a real coprocessor this copy is the live table the host
- * writes DRIVER_OK and vring addresses into.  Flat fields instead of the
- * rsc_table.h structs, because those end in flexible arrays that C does
- * not allow inside another struct.
+ * platform.  Then the carveout of the shared-buffer service's pool
+ * (AMP_SDB_CARVEOUT, 8 MiB, da ANY: the host places it), unless
+ * FW_SDB_LEN is 0 (the echo firmware has no use for it).  It is writable
+ * data, not const: on a real coprocessor this copy is the live table the
+ * host writes DRIVER_OK and vring addresses into.  Flat fields instead of
+ * the rsc_table.h structs, because those end in flexible arrays that C
+ * does not allow inside another struct.
  */
 #include "ampkit/rpmsg.h"
 #include "ampkit/rsc_table.h"
+#include "ampkit/sdb.h"
+
+#ifndef FW_SDB_LEN
+#define FW_SDB_LEN (8u << 20)
+#endif
+#if FW_SDB_LEN
+#define FW_NUM 3
+#else
+#define FW_NUM 2
+#endif
 
 struct fw_resource_table {
 	uint32_t ver, num, reserved[2];
-	uint32_t offset[2];
+	uint32_t offset[FW_NUM];
 	/* the rpmsg vdev, as struct amp_fw_rsc_vdev */
 	uint32_t type, id, notifyid, dfeatures, gfeatures, config_len;
 	uint8_t status, num_of_vrings, vdev_reserved[2];
 	struct amp_fw_rsc_vdev_vring vring[2];
 	struct amp_fw_rsc_trace trace;
+#if FW_SDB_LEN
+	struct amp_fw_rsc_carveout sdb;
+#endif
 } AMP_PACKED;
 
 #define VDEV_AT offsetof(struct fw_resource_table, type)
 #define TRACE_AT offsetof(struct fw_resource_table, trace)
+#if FW_SDB_LEN
+#define FW_OFFSETS                                                             \
+	{                                                                      \
+		VDEV_AT, TRACE_AT, offsetof(struct fw_resource_table, sdb)     \
+	}
+#else
+#define FW_OFFSETS                                                             \
+	{                                                                      \
+		VDEV_AT, TRACE_AT                                              \
+	}
+#endif
 
 AMP_STATIC_ASSERT(offsetof(struct fw_resource_table, status) - VDEV_AT ==
 			  offsetof(struct amp_fw_rsc_vdev, status),
@@ -49,8 +75,8 @@ AMP_STATIC_ASSERT(offsetof(struct fw_resource_table, vring) - VDEV_AT ==
 __attribute__((section(".resource_table"), used))
 struct fw_resource_table amp_fw_resource_table = {
 	.ver = 1,
-	.num = 2,
-	.offset = { VDEV_AT, TRACE_AT },
+	.num = FW_NUM,
+	.offset = FW_OFFSETS,
 	.type = AMP_RSC_VDEV,
 	.id = AMP_VIRTIO_ID_RPMSG,
 	.notifyid = 0,
@@ -66,4 +92,12 @@ struct fw_resource_table amp_fw_resource_table = {
 		.len = FW_TRACE_LEN,
 		.name = "cm4_log",
 	},
+#if FW_SDB_LEN
+	.sdb = {
+		.type = AMP_RSC_CARVEOUT,
+		.da = AMP_FW_RSC_ADDR_ANY,
+		.len = FW_SDB_LEN,
+		.name = AMP_SDB_CARVEOUT,
+	},
+#endif
 };

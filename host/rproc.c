@@ -237,6 +237,25 @@ struct amp_rpmsg_dev *amp_rproc_rpmsg(struct amp_rproc *rp)
 	return rp->state == AMP_RPROC_OFFLINE || !rp->port ? NULL : &rp->rpmsg;
 }
 
+/* Where rsc.c put it: the layout is valid while the memory is mapped. */
+int amp_rproc_carveout(struct amp_rproc *rp, const char *name, uint64_t *pa,
+		       void **va, uint64_t *len)
+{
+	if (rp->state == AMP_RPROC_OFFLINE || !rp->port)
+		return -AMP_ENOENT;
+	for (unsigned i = 0; i < rp->lay.narea; i++) {
+		const struct amp_rproc_area *a = &rp->lay.area[i];
+
+		if (a->kind != AMP_AREA_CARVEOUT || strcmp(a->name, name))
+			continue;
+		*pa = rp->ops->pa_base + a->off;
+		*va = rp->shm.va + a->off;
+		*len = a->len;
+		return 0;
+	}
+	return -AMP_ENOENT;
+}
+
 /* ---- the firmware image ---- */
 
 struct fw_image {

@@ -3,12 +3,12 @@
  * its platform gives it besides RPMsg: a log into the trace buffer.
  *
  * Each platform's startup code (port/posix/fw_main.c for the native
- * build, the M4 boards' reset handlers later) brings the RPMsg link up as
- * the remote, attaches the trace buffer the resource table declares, then
- * hands the link to the application.  From then on the app runs inside
- * its endpoint callbacks and in amp_app_idle(), which the platform's main
- * loop calls between waits, so the same firmware source builds for every
- * platform.
+ * build, port/mps2-an386/fw_main.c for the emulated Cortex-M4) brings the
+ * RPMsg link up as the remote, attaches the trace buffer the resource
+ * table declares, then hands the link to the application.  From then on
+ * the app runs inside its endpoint callbacks and in amp_app_idle(), which
+ * the platform's main loop calls between waits, so the same firmware
+ * source builds for every platform.
  */
 #ifndef AMPKIT_APP_H
 #define AMPKIT_APP_H
@@ -30,6 +30,18 @@ int amp_app_init(struct amp_rpmsg_dev *dev);
  * polls without blocking and calls again), 0 when idle, or a negative
  * AMP_E* to stop the firmware. */
 int amp_app_idle(struct amp_rpmsg_dev *dev, uint64_t deadline);
+
+/*
+ * A carveout of the firmware's resource table, by name, where the host
+ * placed it: its address in the shared memory (da; da = pa on every
+ * ampkit platform, the window is mapped 1:1) and its length.  The values
+ * come from the copy of the table the platform checked at startup, after
+ * the host wrote it, so the host cannot move the area afterwards.
+ * 0, -AMP_ENOENT (no carveout of that name), or -AMP_EFAULT (the host
+ * put it outside the shared memory, or left it unplaced).  Callable from
+ * amp_app_init() on.
+ */
+int amp_app_carveout(const char *name, uint64_t *pa, uint32_t *len);
 
 /*
  * The trace buffer (resource type TRACE, Linux's "cm4_log"): a ring of

@@ -111,6 +111,16 @@ int amp_rproc_coredump(struct amp_rproc *rp, const char *path);
  * firmware declares none. */
 long amp_rproc_trace(struct amp_rproc *rp, char *buf, size_t len);
 
+/* A carveout of the running firmware's resource table, by name, where
+ * the host placed it: its device address (*pa, as the firmware sees it),
+ * its mapping in this process (*va) and length (as placed: one with da
+ * FW_RSC_ADDR_ANY rounded up to a page).  Valid while the memory
+ * is (running, or crashed until recovery or stop); a recovery places it
+ * anew, so look it up again after one.  0, or -AMP_ENOENT (not running,
+ * or no such carveout). */
+int amp_rproc_carveout(struct amp_rproc *rp, const char *name, uint64_t *pa,
+		       void **va, uint64_t *len);
+
 /* The host end of the RPMsg link (valid while running; after a crash
  * until the next stop or recovery). */
 struct amp_rpmsg_dev *amp_rproc_rpmsg(struct amp_rproc *rp);

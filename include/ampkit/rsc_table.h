@@ -99,4 +99,9 @@ static inline struct amp_fw_rsc_hdr *amp_rsc_entry(void *table, uint32_t i)
 /* The n-th (0-based) entry of `type` in a checked table, or NULL. */
 struct amp_fw_rsc_hdr *amp_rsc_find(void *table, uint32_t type, uint32_t n);
 
+/* The first CARVEOUT entry of a checked table whose name is `name` (a
+ * name of AMP_RSC_NAME_SIZE bytes need not end in a NUL), or NULL. */
+struct amp_fw_rsc_carveout *amp_rsc_find_carveout(void *table,
+						  const char *name);
+
 #endif

@@ -26,11 +26,12 @@
  * Wire: struct amp_sdb_msg, 16 bytes, little-endian.
  *   HELLO    index = host_count, offset = count, length = size.  The
  *            host sends it when its end opens (again when it restarts);
- *            the remote answers with the same layout if it fits its
- *            carveout, or with count 0 if not (the host then cannot use
- *            the pool: -AMP_EPROTO).  Either HELLO gives every buffer
- *            back to its home on the side that receives it, so a side
- *            that restarted never leaks the pool.
+ *            the remote answers, to the HELLO's source address (it may
+ *            change when the host opens its end again), with the same
+ *            layout if it fits its carveout, or with count 0 if not
+ *            (the host then cannot use the pool: -AMP_EPROTO).  Either
+ *            HELLO gives every buffer back to its home on the side that
+ *            receives it, so a side that restarted never leaks the pool.
  *   FILLED   index, offset, length: buffer `index` is the receiver's to
  *            read, bytes [offset, offset + length).
  *   RELEASE  index (offset and length 0): the receiver's buffer is back.

@@ -58,7 +58,22 @@ static __attribute__((noreturn)) void halt(const char *what, int err)
 	__asm volatile("wfi");
 }
 
-/* The rpmsg vdev of the live table, found through the checked copy. */
+int amp_app_carveout(const char *name, uint64_t *pa, uint32_t *len)
+{
+	struct amp_fw_rsc_carveout *c = amp_rsc_find_carveout(table_copy, name);
+
+	if (!c)
+		return -AMP_ENOENT;
+	if (c->da == AMP_FW_RSC_ADDR_ANY ||
+	    !amp_region_pa_to_va(&window, c->da, c->len))
+		return -AMP_EFAULT;
+	*pa = c->da;
+	*len = c->len;
+	return 0;
+}
+
+/* The rpmsg vdev of the live table, found through the checked copy (kept
+ * for amp_app_carveout()). */
 static struct amp_fw_rsc_vdev *find_vdev(void)
 {
 	uint32_t size = (uint32_t)(__rsc_table_end - __rsc_table_start);

@@ -25,6 +25,7 @@
 
 static struct amp_posix_remote remote;
 static struct amp_rpmsg_dev rpmsg;
+static uint8_t *checked; /* the checked copy of the table, kept */
 
 static int die(const char *prog, const char *what, int err)
 {
@@ -53,8 +54,23 @@ static void attach_trace(const char *prog, void *copy)
 	amp_app_trace_attach(va, t->len);
 }
 
+int amp_app_carveout(const char *name, uint64_t *pa, uint32_t *len)
+{
+	struct amp_fw_rsc_carveout *c = amp_rsc_find_carveout(checked, name);
+
+	if (!c)
+		return -AMP_ENOENT;
+	if (c->da == AMP_FW_RSC_ADDR_ANY ||
+	    !amp_region_pa_to_va(&remote.shm.region, c->da, c->len))
+		return -AMP_EFAULT;
+	*pa = c->da;
+	*len = c->len;
+	return 0;
+}
+
 /* The rpmsg vdev of the live table, located through a private copy that
- * was checked, so the host cannot change offsets after the check. */
+ * was checked, so the host cannot change offsets after the check.  The
+ * copy is kept for amp_app_carveout(). */
 static struct amp_fw_rsc_vdev *find_vdev(const char *prog)
 {
 	struct amp_diag diag = { 0 };
@@ -84,13 +100,15 @@ static struct amp_fw_rsc_vdev *find_vdev(const char *prog)
 			break;
 		}
 	}
-	if (!live)
+	if (!live) {
 		fprintf(stderr,
 			"%s: resource table has no rpmsg vdev (id %u)\n", prog,
 			AMP_VIRTIO_ID_RPMSG);
-	else
-		attach_trace(prog, copy);
-	free(copy);
+		free(copy);
+		return NULL;
+	}
+	attach_trace(prog, copy);
+	checked = copy;
 	return live;
 }
 
@@ -150,5 +168,6 @@ int main(int argc, char **argv)
 	}
 	amp_app_trace_attach(NULL, 0);
 	amp_posix_remote_detach(&remote);
+	free(checked);
 	return 0;
 }

@@ -202,16 +202,22 @@ static int run_until(struct amp_rproc *rp, enum amp_rproc_event ev,
 	return i;
 }
 
-/* Every channel announced: the two tty ports come last. */
+/* Every channel announced: the two tty ports, then rpmsg-sdb (if the
+ * firmware's table has its carveout). */
 static void up_and_ready(struct amp_rproc *rp, unsigned from)
 {
-	int tty0;
+	int tty0, tty1;
+	uint64_t pa, len;
+	void *va;
 
 	run_until(rp, AMP_RPROC_EV_CHANNEL_UP, CTL, from, 10 * SEC);
 	tty0 = run_until(rp, AMP_RPROC_EV_CHANNEL_UP, "rpmsg-tty", from,
 			 10 * SEC);
-	run_until(rp, AMP_RPROC_EV_CHANNEL_UP, "rpmsg-tty", (unsigned)tty0 + 1,
-		  10 * SEC);
+	tty1 = run_until(rp, AMP_RPROC_EV_CHANNEL_UP, "rpmsg-tty",
+			 (unsigned)tty0 + 1, 10 * SEC);
+	if (!amp_rproc_carveout(rp, "ampkit-sdb", &pa, &va, &len))
+		run_until(rp, AMP_RPROC_EV_CHANNEL_UP, "rpmsg-sdb",
+			  (unsigned)tty1 + 1, 10 * SEC);
 	assert_true(cx.raw_live);
 	assert_true(cx.ctl_live);
 }
@@ -338,12 +344,13 @@ static void test_states_and_clean_stop(void **state)
 		struct amp_rproc_chan_info ch[8];
 		int n = amp_rproc_channels(rp, ch, 8);
 
-		assert_int_equal(n, 5);
+		assert_int_equal(n, 6);
 		assert_string_equal(ch[0].name, RAW);
 		assert_string_equal(ch[2].name, CTL);
 		/* two ports of one name are two channels, in order */
 		assert_string_equal(ch[3].name, "rpmsg-tty");
 		assert_string_equal(ch[4].name, "rpmsg-tty");
+		assert_string_equal(ch[5].name, "rpmsg-sdb");
 		assert_true(ch[3].addr < ch[4].addr);
 	}
 	/* a clean stop: the shutdown request is answered with exit 0 */
@@ -710,8 +717,8 @@ static void test_coredump(void **state)
 	/* on demand, while running */
 	snprintf(path, sizeof(path), "%s/now.core", tmpdir);
 	assert_int_equal(amp_rproc_coredump(rp, path), 0);
-	/* table, vring 0 and 1, trace, buffer pool */
-	assert_int_equal(check_core(path, "test done: 4096 bytes"), 5);
+	/* table, vring 0 and 1, trace, the sdb carveout, buffer pool */
+	assert_int_equal(check_core(path, "test done: 4096 bytes"), 6);
 	/* on a crash, when enabled, before recovery */
 	amp_rproc_set_coredump(rp, true, tmpdir);
 	assert_true(amp_rproc_coredump_enabled(rp));
@@ -771,7 +778,7 @@ static size_t trace_field(const uint8_t *img, size_t size, size_t field)
 	assert_int_equal(amp_elf_find_section(img, size, AMP_RSC_SECTION, &off,
 					      &len, &d),
 			 0);
-	assert_int_equal(rd32(img + off + 4), 2);
+	assert_int_equal(rd32(img + off + 4), 3); /* vdev, trace, sdb */
 	return off + rd32(img + off + 20) + field;
 }
 
@@ -836,6 +843,8 @@ static void test_carveouts_devmem_vendor(void **state)
 	const uint8_t *live;
 	char path[256];
 	uint32_t fixed, any, regs, da, pa;
+	uint64_t cpa, clen;
+	void *cva;
 
 	(void)state;
 	cfg_init(&cfg);
@@ -859,12 +868,29 @@ static void test_carveouts_devmem_vendor(void **state)
 	assert_true(da >= 0x10102000 && da < 0x20000000);
 	assert_int_equal(rd32(live + regs + 4), 0x10200000);
 	assert_int_equal(rd32(live + regs + 8), 0x10200000);
+	/* the same, by name, for the host's users of a carveout */
+	assert_int_equal(amp_rproc_carveout(rp, "fixed", &cpa, &cva, &clen), 0);
+	assert_int_equal(cpa, 0x10100000);
+	assert_ptr_equal(cva, rp->shm.va + 0x100000);
+	assert_int_equal(clen, 0x2000);
+	assert_int_equal(amp_rproc_carveout(rp, "any", &cpa, &cva, &clen), 0);
+	assert_int_equal(cpa, da);
+	assert_ptr_equal(cva, rp->shm.va + (da - 0x10000000));
+	assert_int_equal(clen, 0x2000); /* 0x1800, page-rounded */
+	assert_int_equal(amp_rproc_carveout(rp, "regs", &cpa, &cva, &clen),
+			 -AMP_ENOENT); /* devmem */
+	assert_int_equal(amp_rproc_carveout(rp, "fixe", &cpa, &cva, &clen),
+			 -AMP_ENOENT);
 	/* the dump holds both carveouts (and not the devmem) */
 	snprintf(path, sizeof(path), "%s/carveouts.core", tmpdir);
 	assert_int_equal(amp_rproc_coredump(rp, path), 0);
 	assert_int_equal(check_core(path, "test done: 4096 bytes"), 7);
 	amp_rproc_free(rp);
 	no_child_left();
+	rp = amp_rproc_new(NULL);
+	assert_int_equal(amp_rproc_carveout(rp, "fixed", &cpa, &cva, &clen),
+			 -AMP_ENOENT); /* offline */
+	amp_rproc_free(rp);
 }
 
 /* A copy of the carveout firmware with its fixed carveout moved to da. */

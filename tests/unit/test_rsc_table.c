@@ -579,6 +579,38 @@ static void test_rich_table(void **state)
 	assert_null(amp_rsc_entry(b.buf, 8));
 }
 
+/* Carveouts by name: a devmem of the name is not one, a prefix is not the
+ * name, and a name filling all 32 bytes (no NUL) still matches. */
+static void test_find_carveout(void **state)
+{
+	struct tb b;
+	uint32_t o[4];
+
+	(void)state;
+	tb_init(&b, 4);
+	o[0] = tb_carveout(&b, AMP_RSC_DEVMEM, 0x40000000, 0x1000);
+	o[1] = tb_carveout(&b, AMP_RSC_CARVEOUT, 0x10000000, 0x1000);
+	o[2] = tb_carveout(&b, AMP_RSC_CARVEOUT, 0x10001000, 0x1000);
+	o[3] = tb_carveout(&b, AMP_RSC_CARVEOUT, 0x10002000, 0x1000);
+	strcpy((char *)b.buf + o[2] + 24, "ampkit-sdb");
+	memset(b.buf + o[3] + 24, 'x', AMP_RSC_NAME_SIZE);
+	assert_ok(&b, 0);
+	assert_ptr_equal(amp_rsc_find_carveout(b.buf, "mem"), b.buf + o[1]);
+	assert_ptr_equal(amp_rsc_find_carveout(b.buf, "ampkit-sdb"),
+			 b.buf + o[2]);
+	assert_null(amp_rsc_find_carveout(b.buf, "ampkit"));
+	assert_null(amp_rsc_find_carveout(b.buf, "ampkit-sdb2"));
+	assert_null(amp_rsc_find_carveout(b.buf, "me"));
+	assert_ptr_equal(amp_rsc_find_carveout(
+				 b.buf, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+			 b.buf + o[3]);
+	assert_null(amp_rsc_find_carveout(b.buf,
+					  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"));
+	assert_null(amp_rsc_find_carveout(b.buf,
+					  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"));
+	assert_null(amp_rsc_find_carveout(NULL, "mem"));
+}
+
 static void test_find_empty(void **state)
 {
 	struct tb b;
@@ -693,6 +725,7 @@ int main(void)
 		cmocka_unit_test(test_carveout_any_and_devmem),
 		cmocka_unit_test(test_carveout_address_space),
 		cmocka_unit_test(test_rich_table),
+		cmocka_unit_test(test_find_carveout),
 		cmocka_unit_test(test_find_empty),
 		cmocka_unit_test(test_unaligned_table),
 		cmocka_unit_test(test_every_truncation),

@@ -4,7 +4,8 @@
  * bytes checked in place, a full pool that makes the producer wait (and
  * a deadline that ends the wait), every ownership error a peer can commit
  * refused and counted with nothing changed, a restart giving the pool
- * back, and many megabytes through a small pool, CRC-checked.
+ * back, a host end opened again at another address, and many megabytes through
+ * a small pool, CRC-checked.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -474,6 +475,40 @@ static void test_restart_gives_pool_back(void **state)
 	assert_int_equal(f->h.sdb.stats.bad, 0);
 }
 
+/* The host closes its end and opens it again at another address (its
+ * old one taken meanwhile): the remote follows the new HELLO's source,
+ * and buffers flow both ways again. */
+static void test_host_reopens_elsewhere(void **state)
+{
+	struct fixture *f = *state;
+	struct amp_sdb_cfg cfg = cfg_of(f);
+	struct amp_rpmsg_ept squatter;
+	uint32_t old = f->h.sdb.ept.addr;
+
+	amp_sdb_close(&f->h.sdb);
+	assert_int_equal(amp_rpmsg_create_ept(&squatter, &f->p.host, "", old,
+					      AMP_RPMSG_ADDR_ANY, ignore_rx,
+					      NULL),
+			 0);
+	assert_int_equal(amp_sdb_open(&f->h.sdb, &f->p.host, &cfg,
+				      AMP_RPMSG_ADDR_ANY, f->r.sdb.ept.addr,
+				      on_filled, &f->h),
+			 0);
+	assert_int_not_equal(f->h.sdb.ept.addr, old);
+	pump(f);
+	assert_true(f->h.sdb.matched && f->r.sdb.matched);
+	assert_int_equal(f->r.sdb.ept.dest_addr, f->h.sdb.ept.addr);
+	assert_true(produce(&f->h.sdb, 1, 8, AMP_DEADLINE_NOW) >= 0);
+	assert_true(produce(&f->r.sdb, 2, 8, AMP_DEADLINE_NOW) >= 0);
+	pump(f);
+	assert_int_equal(f->r.got, 1);
+	assert_int_equal(f->h.got, 1);
+	assert_int_equal(amp_sdb_free_count(&f->h.sdb), HOST_COUNT);
+	assert_int_equal(amp_sdb_free_count(&f->r.sdb), COUNT - HOST_COUNT);
+	assert_int_equal(f->r.sdb.stats.bad + f->h.sdb.stats.bad, 0);
+	amp_rpmsg_destroy_ept(&squatter);
+}
+
 /* 32 MiB each way through the 8-buffer pool, every byte checked by CRC
  * on the consumer's side against the producer's. */
 static void test_many_megabytes_crc(void **state)
@@ -525,6 +560,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_layout_from_host, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_restart_gives_pool_back,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_reopens_elsewhere,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_megabytes_crc, setup,
 						teardown),
