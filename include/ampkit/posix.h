@@ -86,13 +86,17 @@ struct amp_posix_shm {
 	int fd;			  /* -1 when closed */
 };
 
-/* Create `size` bytes (page multiple), zeroed, mapped shared.  memfd, or
- * an unlinked file in /dev/shm or $TMPDIR.  0 or -errno. */
+/* Create `size` bytes (page multiple), zeroed, mapped shared (not
+ * populated).  memfd, or an unlinked file in /dev/shm or $TMPDIR.  0 or
+ * -errno. */
 int amp_posix_shm_create(struct amp_posix_shm *shm, uint64_t size);
 /* Map an inherited fd (size from fstat); takes ownership of fd. */
 int amp_posix_shm_map_fd(struct amp_posix_shm *shm, int fd);
 /* Unmap and close; idempotent. */
 void amp_posix_shm_close(struct amp_posix_shm *shm);
+/* Fault in bytes [off, off+len) of a mapped region now (clipped to it),
+ * so the first message through them does not pay the page faults. */
+void amp_posix_populate(const struct amp_region *r, uint64_t off, uint64_t len);
 
 /* ---- mailbox: a struct amp_port ---- */
 

@@ -68,6 +68,37 @@ int amp_app_carveout(const char *name, uint64_t *pa, uint32_t *len)
 	return 0;
 }
 
+/* Fault in our mapping of everything messages may touch (rings, the
+ * buffer pool, the table), so the first messages do not pay for it; the
+ * carveouts are the application's, faulted in as it uses them (a large
+ * pool would cost its whole size at every start). */
+static void populate_except_carveouts(void)
+{
+	const struct amp_region *w = &remote.shm.region;
+	struct amp_fw_rsc_hdr *h;
+	uint64_t at = 0;
+
+	for (;;) {
+		uint64_t next = w->size, skip = 0;
+
+		/* the carveout that starts first at or after `at` */
+		for (uint32_t n = 0;
+		     (h = amp_rsc_find(checked, AMP_RSC_CARVEOUT, n)); n++) {
+			const struct amp_fw_rsc_carveout *c = (const void *)h;
+			uint64_t off = (uint64_t)c->da - w->pa;
+
+			if (c->da < w->pa || off < at || off >= next)
+				continue;
+			next = off;
+			skip = c->len;
+		}
+		amp_posix_populate(w, at, next - at);
+		if (next >= w->size)
+			return;
+		at = next + (skip ? skip : 1); /* an empty one moves on */
+	}
+}
+
 /* The rpmsg vdev of the live table, located through a private copy that
  * was checked, so the host cannot change offsets after the check.  The
  * copy is kept for amp_app_carveout(). */
@@ -136,6 +167,7 @@ int main(int argc, char **argv)
 	vdev = find_vdev(prog);
 	if (!vdev)
 		return 1;
+	populate_except_carveouts();
 	r = amp_rpmsg_wait_ready(vdev, &port->port, AMP_DEADLINE_NEVER);
 	if (r == -AMP_EPIPE)
 		return 0;

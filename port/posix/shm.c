@@ -52,10 +52,12 @@ static int map(struct amp_posix_shm *shm, int fd, uint64_t size)
 
 	if (size == 0 || size > AMP_POSIX_SHM_MAX || size % AMP_POSIX_PAGE)
 		return -EINVAL;
-	/* Populated up front: a page fault on a buffer's first use would
-	 * show up as a message latency (as it would not on a real SoC). */
-	va = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_POPULATE, fd, 0);
+	/* Not populated here: a large carveout (the sdb pool) would cost
+	 * its allocation at every start.  Each side populates what messages
+	 * touch (amp_posix_shm_populate), so a page fault on a buffer's
+	 * first use does not show up as a message latency. */
+	va = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		  0);
 	if (va == MAP_FAILED)
 		return -errno;
 	shm->region.va = va;
@@ -114,4 +116,29 @@ void amp_posix_shm_close(struct amp_posix_shm *shm)
 	shm->region.va = NULL;
 	shm->region.size = 0;
 	shm->fd = -1;
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
+void amp_posix_populate(const struct amp_region *r, uint64_t off, uint64_t len)
+{
+	uint64_t end = off + len;
+
+	if (off >= r->size || !len)
+		return;
+	if (end > r->size || end < off)
+		end = r->size;
+	off &= ~(uint64_t)(AMP_POSIX_PAGE - 1);
+	if (!madvise(r->va + off, (size_t)(end - off), MADV_POPULATE_WRITE))
+		return;
+	/* An older kernel: fault the pages in by hand (nothing runs on
+	 * the other side yet, and a rewrite of the same byte is no
+	 * change). */
+	for (; off < end; off += AMP_POSIX_PAGE) {
+		volatile uint8_t *p = r->va + off;
+
+		*p = *p;
+	}
 }
