@@ -140,3 +140,25 @@ int64_t amp_bench_ack_parse(const void *ack, uint32_t len)
 		return amp_get_le32(p);
 	return -1;
 }
+
+void amp_bench_buf_fill(uint8_t *buf, uint32_t len, uint32_t off)
+{
+	uint32_t hdr = amp_bench_hdr_size(len);
+
+	amp_bench_pattern(buf, off, len);
+	amp_bench_hdr_write(buf, len, amp_crc16(0, buf + hdr, len - hdr));
+}
+
+bool amp_bench_buf_check(const uint8_t *buf, uint32_t len)
+{
+	uint32_t total, hdr;
+
+	if (len < AMP_BENCH_HDR_SIZE || amp_get_le16(buf) != AMP_BENCH_PREAMBLE)
+		return false;
+	total = amp_get_le16(buf + 2);
+	if (!total && len >= AMP_BENCH_EXT_HDR_SIZE)
+		total = amp_get_le32(buf + 6);
+	hdr = amp_bench_hdr_size(total);
+	return total == len &&
+	       amp_crc16(0, buf + hdr, len - hdr) == amp_get_le16(buf + 4);
+}

@@ -359,22 +359,6 @@ static uint32_t sdb_good, sdb_bad; /* buffers checked */
 static uint32_t produce_left, produce_len, produce_count;
 static uint32_t produce_to; /* who asked, for the answer */
 
-/* A buffer is one seed test of `len` bytes: the header's form and total
- * must say len, its CRC16 the bytes after it. */
-static int sdb_check(const uint8_t *p, uint32_t len)
-{
-	uint32_t total, hdr;
-
-	if (len < AMP_BENCH_HDR_SIZE || amp_get_le16(p) != AMP_BENCH_PREAMBLE)
-		return 0;
-	total = amp_get_le16(p + 2);
-	if (!total && len >= AMP_BENCH_EXT_HDR_SIZE)
-		total = amp_get_le32(p + 6);
-	hdr = amp_bench_hdr_size(total);
-	return total == len &&
-	       amp_crc16(0, p + hdr, len - hdr) == amp_get_le16(p + 4);
-}
-
 static int sdb_give_back(uint32_t index)
 {
 	struct amp_rpmsg_dev *dev = sdb.ept.dev;
@@ -392,7 +376,7 @@ static void sdb_filled(struct amp_sdb *s, uint32_t index, void *data,
 		       uint32_t len)
 {
 	(void)s;
-	if (sdb_check(data, len)) {
+	if (amp_bench_buf_check(data, len)) {
 		sdb_good++;
 	} else {
 		sdb_bad++;
@@ -414,7 +398,7 @@ static uint32_t put_dec(char *out, uint32_t v);
 static int sdb_produce(uint64_t deadline)
 {
 	char msg[32] = "ok sdb-produce ";
-	uint32_t cap, hdr = amp_bench_hdr_size(produce_len);
+	uint32_t cap;
 	void *data;
 	int i, r;
 
@@ -426,10 +410,7 @@ static int sdb_produce(uint64_t deadline)
 			return 0;
 		r = i < 0 ? i : produce_len > cap ? -AMP_EMSGSIZE : 0;
 		if (!r) {
-			amp_bench_pattern(data, 0, produce_len);
-			amp_bench_hdr_write(data, produce_len,
-					    amp_crc16(0, (uint8_t *)data + hdr,
-						      produce_len - hdr));
+			amp_bench_buf_fill(data, produce_len, 0);
 			r = amp_sdb_send(&sdb, (uint32_t)i, 0, produce_len,
 					 deadline);
 			if (r)

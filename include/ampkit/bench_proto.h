@@ -53,6 +53,13 @@ uint32_t amp_bench_hdr_write(uint8_t *out, uint32_t total, uint16_t crc);
 /* Fill buf with the pattern for stream offsets [off, off+len). */
 void amp_bench_pattern(uint8_t *buf, uint32_t off, uint32_t len);
 
+/* A whole test in one buffer (the shared-buffer rows): `len` bytes of the
+ * pattern from stream offset `off`, then its header with the CRC16 of the
+ * bytes after it; and the check of such a buffer (its header's form and
+ * total say len, its CRC16 the rest).  len >= AMP_BENCH_EXT_HDR_SIZE. */
+void amp_bench_buf_fill(uint8_t *buf, uint32_t len, uint32_t off);
+bool amp_bench_buf_check(const uint8_t *buf, uint32_t len);
+
 /* The responder, as the seed's firmware runs it (without the logging). */
 struct amp_bench_resp {
 	uint32_t expected; /* 0: idle, waiting for a header */

@@ -90,34 +90,12 @@ static uint64_t now_ns(void)
 
 /* ---- buffers: one seed test each ---- */
 
-static void fill(uint8_t *p, uint32_t len, uint32_t seq)
-{
-	uint32_t hdr = amp_bench_hdr_size(len);
-
-	amp_bench_pattern(p, seq, len);
-	amp_bench_hdr_write(p, len, amp_crc16(0, p + hdr, len - hdr));
-}
-
-static bool check(const uint8_t *p, uint32_t len)
-{
-	uint32_t total, hdr;
-
-	if (len < AMP_BENCH_HDR_SIZE || amp_get_le16(p) != AMP_BENCH_PREAMBLE)
-		return false;
-	total = amp_get_le16(p + 2);
-	if (!total && len >= AMP_BENCH_EXT_HDR_SIZE)
-		total = amp_get_le32(p + 6);
-	hdr = amp_bench_hdr_size(total);
-	return total == len &&
-	       amp_crc16(0, p + hdr, len - hdr) == amp_get_le16(p + 4);
-}
-
 static void on_filled(struct amp_sdb *s, uint32_t index, void *data,
 		      uint32_t len)
 {
 	struct host *h = s->priv;
 
-	if (check(data, len))
+	if (amp_bench_buf_check(data, len))
 		h->good++;
 	else
 		h->bad++;
@@ -380,7 +358,7 @@ static void to_firmware(struct host *h, uint64_t total, bool print)
 		if (i < 0)
 			fail_trace("alloc", i);
 		assert_int_equal(cap, plat.size);
-		fill(data, cap, h->seq++);
+		amp_bench_buf_fill(data, cap, h->seq++);
 		assert_int_equal(
 			amp_sdb_send(&h->sdb, (uint32_t)i, 0, cap,
 				     amp_port_deadline(h->dev->port, WAIT)),
@@ -460,7 +438,7 @@ static void test_full_pool_host_waits(void **state)
 		i = amp_sdb_alloc(&H.sdb, &data, &cap,
 				  amp_port_deadline(H.dev->port, WAIT));
 		assert_true(i >= 0);
-		fill(data, cap, H.seq++);
+		amp_bench_buf_fill(data, cap, H.seq++);
 		idx[k] = (uint32_t)i;
 		sum[k] = amp_crc16(0, data, cap);
 		assert_int_equal(
@@ -565,7 +543,7 @@ static void test_refusals(void **state)
 
 		assert_true(i >= 0);
 		p = data;
-		fill(p, 4096, H.seq++);
+		amp_bench_buf_fill(p, 4096, H.seq++);
 		if (k == 0)
 			p[1000] ^= 0x10;
 		if (k == 2)
@@ -625,7 +603,7 @@ static void test_crash_with_buffers_held(void **state)
 		i = amp_sdb_alloc(&H.sdb, &data, &cap,
 				  amp_port_deadline(H.dev->port, WAIT));
 		assert_true(i >= 0);
-		fill(data, cap, H.seq++);
+		amp_bench_buf_fill(data, cap, H.seq++);
 		assert_int_equal(amp_sdb_send(&H.sdb, (uint32_t)i, 0, cap,
 					      AMP_DEADLINE_NOW),
 				 0);
