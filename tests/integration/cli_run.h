@@ -1,7 +1,8 @@
 /*
  * cli_run.h - driving `ampkit` as a user would, for the integration tests
  * of the daemon: the CLI run as a separate process (stdout and stderr
- * captured), the daemon's pid, and the firmware process it started.
+ * captured), the daemon's pid, the firmware process it started, and a
+ * seed test over a channel socket.
  * Static functions: each test program includes it once, after cmocka.h.
  */
 #ifndef AMPKIT_TESTS_CLI_RUN_H
@@ -16,6 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
+#include <ampkit/bench_proto.h>
 #include <ampkit/client.h>
 
 static char run_dir[64];
@@ -132,6 +136,27 @@ static int cli_teardown(void)
 	ampkit("shutdown", NULL);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", run_dir);
 	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* One seed test of `total` bytes in 496-byte messages over a channel
+ * socket; the ack, or -1. */
+static inline long channel_seed_test(int fd, uint32_t total)
+{
+	uint8_t buf[4096], ack[8];
+	uint32_t off, n;
+	ssize_t r;
+
+	assert_true(total <= sizeof(buf));
+	amp_bench_pattern(buf, 0, total);
+	amp_bench_hdr_write(buf, total,
+			    amp_crc16(0, buf + AMP_BENCH_HDR_SIZE,
+				      total - AMP_BENCH_HDR_SIZE));
+	for (off = 0; off < total; off += n) {
+		n = total - off < 496 ? total - off : 496;
+		assert_int_equal(send(fd, buf + off, n, MSG_NOSIGNAL), n);
+	}
+	r = amp_client_recv(fd, ack, sizeof(ack), 0);
+	return r == 2 ? (long)amp_bench_ack_parse(ack, 2) : -1;
 }
 
 #endif

@@ -12,6 +12,16 @@
 #include <sys/wait.h>
 #include <time.h>
 
+/* The sanitizer build (gcc's macro, clang's feature test): the tests that
+ * move a lot scale down there. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
 static inline uint64_t now_ns(void)
 {
 	struct timespec ts;

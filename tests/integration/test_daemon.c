@@ -56,26 +56,6 @@ static bool exists(const char *rel)
 	return stat(p, &st) == 0;
 }
 
-/* One seed test of `total` bytes in 496-byte messages; the ack. */
-static long seed_test(int fd, uint32_t total)
-{
-	uint8_t buf[4096], ack[8];
-	uint32_t off, n;
-	ssize_t r;
-
-	assert_true(total <= sizeof(buf));
-	amp_bench_pattern(buf, 0, total);
-	amp_bench_hdr_write(buf, total,
-			    amp_crc16(0, buf + AMP_BENCH_HDR_SIZE,
-				      total - AMP_BENCH_HDR_SIZE));
-	for (off = 0; off < total; off += n) {
-		n = total - off < 496 ? total - off : 496;
-		assert_int_equal(send(fd, buf + off, n, MSG_NOSIGNAL), n);
-	}
-	r = amp_client_recv(fd, ack, sizeof(ack), 0);
-	return r == 2 ? (long)amp_bench_ack_parse(ack, 2) : -1;
-}
-
 static void start(const char *rproc)
 {
 	assert_int_equal(ampkit("start", fw, "--rproc", rproc, "--wait",
@@ -151,8 +131,8 @@ static void test_oversize(void **state)
 	assert_int_equal(amp_client_recv(fd, note, sizeof(note), 0), -1);
 	assert_int_equal(errno, EMSGSIZE);
 	/* Still usable, and the responder saw nothing of the big one. */
-	assert_int_equal(seed_test(fd, 512), 512);
-	assert_int_equal(seed_test(fd, 4096), 4096);
+	assert_int_equal(channel_seed_test(fd, 512), 512);
+	assert_int_equal(channel_seed_test(fd, 4096), 4096);
 	close(fd);
 
 	fd = amp_client_open(run_dir, NULL, "no-such", err, sizeof(err));
@@ -173,7 +153,7 @@ static void test_crash(void **state)
 	start("remoteproc0");
 	fd = amp_client_open(run_dir, NULL, "rpmsg-raw", err, sizeof(err));
 	assert_true(fd >= 0);
-	assert_int_equal(seed_test(fd, 1024), 1024);
+	assert_int_equal(channel_seed_test(fd, 1024), 1024);
 	fwpid = firmware_of(daemon_pid(), -1);
 	assert_true(fwpid > 0);
 
@@ -198,7 +178,7 @@ static void test_crash(void **state)
 			usleep(20000);
 	}
 	assert_true(fd >= 0);
-	assert_int_equal(seed_test(fd, 2048), 2048);
+	assert_int_equal(channel_seed_test(fd, 2048), 2048);
 	close(fd);
 }
 
@@ -236,7 +216,7 @@ static void test_crash_unread(void **state)
 	start("remoteproc0");
 	a = amp_client_open(run_dir, NULL, "rpmsg-raw", err, sizeof(err));
 	assert_true(a >= 0);
-	assert_int_equal(seed_test(a, 512), 512); /* accepted */
+	assert_int_equal(channel_seed_test(a, 512), 512); /* accepted */
 	fwpid = firmware_of(daemon_pid(), -1);
 	assert_true(fwpid > 0);
 	assert_int_equal(kill(fwpid, SIGSTOP), 0);
@@ -292,7 +272,7 @@ static int refuse_corpus(const char *dir, int client)
 			ampkit("state", "--rproc", "remoteproc1", NULL), 0);
 		assert_string_equal(out, "offline\n");
 		if (++n % 16 == 0)
-			assert_int_equal(seed_test(client, 1024), 1024);
+			assert_int_equal(channel_seed_test(client, 1024), 1024);
 	}
 	fclose(f);
 	return n;
@@ -311,7 +291,7 @@ static void test_corpus_daemon_still_serving(void **state)
 	    refuse_corpus(AMP_CORPUS_FW_DIR, fd);
 	print_message("%d malformed firmware files refused\n", n);
 	assert_true(n >= 30);
-	assert_int_equal(seed_test(fd, 4096), 4096);
+	assert_int_equal(channel_seed_test(fd, 4096), 4096);
 	close(fd);
 	/* The second coprocessor still starts good firmware. */
 	start("remoteproc1");
@@ -334,9 +314,9 @@ static void test_two_rprocs(void **state)
 	b = amp_client_open(run_dir, "remoteproc1", "rpmsg-raw", err,
 			    sizeof(err));
 	assert_true(a >= 0 && b >= 0);
-	assert_int_equal(seed_test(a, 1024), 1024);
-	assert_int_equal(seed_test(b, 2048), 2048);
-	assert_int_equal(seed_test(a, 512), 512);
+	assert_int_equal(channel_seed_test(a, 1024), 1024);
+	assert_int_equal(channel_seed_test(b, 2048), 2048);
+	assert_int_equal(channel_seed_test(a, 512), 512);
 	close(a);
 	close(b);
 	assert_int_equal(ampkit("stop", "--rproc", "remoteproc1", NULL), 0);

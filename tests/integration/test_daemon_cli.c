@@ -71,26 +71,6 @@ static double ms_since(const struct timespec *t0)
 	       (t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* One seed test of `total` bytes in 496-byte messages; the ack. */
-static long seed_test(int fd, uint32_t total)
-{
-	uint8_t buf[4096], ack[8];
-	uint32_t off, n;
-	ssize_t r;
-
-	assert_true(total <= sizeof(buf));
-	amp_bench_pattern(buf, 0, total);
-	amp_bench_hdr_write(buf, total,
-			    amp_crc16(0, buf + AMP_BENCH_HDR_SIZE,
-				      total - AMP_BENCH_HDR_SIZE));
-	for (off = 0; off < total; off += n) {
-		n = total - off < 496 ? total - off : 496;
-		assert_int_equal(send(fd, buf + off, n, MSG_NOSIGNAL), n);
-	}
-	r = amp_client_recv(fd, ack, sizeof(ack), 0);
-	return r == 2 ? (long)amp_bench_ack_parse(ack, 2) : -1;
-}
-
 static void start(void)
 {
 	assert_int_equal(ampkit("start", fw, "--wait", "rpmsg-raw", NULL), 0);
@@ -218,7 +198,7 @@ static void test_recovery_disabled_until_recover(void **state)
 	assert_int_equal(ampkit("recovery", NULL), 0);
 	assert_string_equal(out, "disabled\n");
 	fd = open_channel("rpmsg-raw");
-	assert_int_equal(seed_test(fd, 1024), 1024);
+	assert_int_equal(channel_seed_test(fd, 1024), 1024);
 	daemon = daemon_pid();
 	old = firmware_of(daemon, -1);
 	assert_true(old > 0);
@@ -263,8 +243,8 @@ static void test_recovery_disabled_until_recover(void **state)
 	assert_true(now > 0 && now != old);
 	wait_channel("rpmsg-raw");
 	fd = open_channel("rpmsg-raw");
-	assert_int_equal(seed_test(fd, 4096), 4096);
-	assert_int_equal(seed_test(fd, 512), 512);
+	assert_int_equal(channel_seed_test(fd, 4096), 4096);
+	assert_int_equal(channel_seed_test(fd, 512), 512);
 	close(fd);
 	/* the policy is still disabled */
 	assert_int_equal(ampkit("recovery", NULL), 0);
@@ -289,7 +269,7 @@ static void test_coredump_on_crash(void **state)
 	assert_int_equal(ampkit("coredump", NULL), 0);
 	assert_string_equal(out, "enabled\n");
 	fd = open_channel("rpmsg-raw");
-	assert_int_equal(seed_test(fd, 2048), 2048);
+	assert_int_equal(channel_seed_test(fd, 2048), 2048);
 	close(fd);
 	ctl_send("crash");
 
@@ -333,7 +313,7 @@ static void test_coredump_on_crash(void **state)
 	state_becomes("running\n");
 	wait_channel("rpmsg-raw");
 	fd = open_channel("rpmsg-raw");
-	assert_int_equal(seed_test(fd, 1024), 1024);
+	assert_int_equal(channel_seed_test(fd, 1024), 1024);
 	close(fd);
 }
 
@@ -348,8 +328,8 @@ static void test_trace_shows_firmware_log(void **state)
 	assert_non_null(strstr(errout, "offline"));
 	start();
 	fd = open_channel("rpmsg-raw");
-	assert_int_equal(seed_test(fd, 4096), 4096);
-	assert_int_equal(seed_test(fd, 1536), 1536);
+	assert_int_equal(channel_seed_test(fd, 4096), 4096);
+	assert_int_equal(channel_seed_test(fd, 1536), 1536);
 	close(fd);
 	assert_int_equal(ampkit("trace", NULL), 0);
 	assert_string_equal(errout, "");
@@ -399,7 +379,7 @@ static void test_crash_mid_benchmark(void **state)
 	(void)state;
 	start();
 	fd = open_channel("rpmsg-raw");
-	assert_int_equal(seed_test(fd, 4096), 4096);
+	assert_int_equal(channel_seed_test(fd, 4096), 4096);
 	crash_under_client(fd);
 	/* the daemon saw an abort, then recovery (on by default) */
 	wait_log("crash detected: firmware killed by signal 6", line,
@@ -407,8 +387,8 @@ static void test_crash_mid_benchmark(void **state)
 	state_becomes("running\n");
 	wait_channel("rpmsg-raw");
 	fd = open_channel("rpmsg-raw");
-	assert_int_equal(seed_test(fd, 4096), 4096);
-	assert_int_equal(seed_test(fd, 1024), 1024);
+	assert_int_equal(channel_seed_test(fd, 4096), 4096);
+	assert_int_equal(channel_seed_test(fd, 1024), 1024);
 
 	/* Again with recovery disabled: crashed, and it stays so. */
 	assert_int_equal(ampkit("recovery", "disabled", NULL), 0);
@@ -423,7 +403,7 @@ static void test_crash_mid_benchmark(void **state)
 	assert_int_equal(ampkit("recovery", "recover", NULL), 0);
 	wait_channel("rpmsg-raw");
 	fd = open_channel("rpmsg-raw");
-	assert_int_equal(seed_test(fd, 2048), 2048);
+	assert_int_equal(channel_seed_test(fd, 2048), 2048);
 	close(fd);
 }
 
@@ -478,7 +458,7 @@ static void test_default_run_dir(void **state)
 		fd = amp_client_open(NULL, NULL, "rpmsg-raw", err, sizeof(err));
 		if (fd < 0)
 			fail_msg("open with the default run dir: %s", err);
-		assert_int_equal(seed_test(fd, 1024), 1024);
+		assert_int_equal(channel_seed_test(fd, 1024), 1024);
 		close(fd);
 	}
 	assert_int_equal(ampkit("channels", NULL), 0);
@@ -517,7 +497,7 @@ static void test_log_lines_timestamped(void **state)
 	start();
 	assert_int_equal(ampkit("firmware", "/tmp/other.elf", NULL), 1);
 	fd = open_channel("rpmsg-raw");
-	assert_int_equal(seed_test(fd, 1024), 1024);
+	assert_int_equal(channel_seed_test(fd, 1024), 1024);
 	crash_under_client(fd);
 	state_becomes("running\n");
 	wait_channel("rpmsg-raw");

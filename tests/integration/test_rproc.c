@@ -37,14 +37,6 @@
 #include "rproc_internal.h"
 #include "integration/proc.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 #define MS 1000000ull
 #define SEC (1000 * MS)
 #define RAW "rpmsg-raw"

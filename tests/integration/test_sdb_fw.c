@@ -30,14 +30,7 @@
 #include <ampkit/bench_proto.h>
 #include <ampkit/rproc.h>
 #include <ampkit/sdb.h>
-
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
+#include "integration/proc.h"
 
 #define MS 1000000ull
 #define SEC (1000 * MS)
@@ -79,14 +72,6 @@ struct host {
 };
 
 static struct host H;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- buffers: one seed test each ---- */
 
