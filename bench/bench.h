@@ -203,6 +203,9 @@ enum {
 				  |deviation| from the seed's figure <= 10% */
 	AMP_BENCH_T_M4_PINGPONG, /* qemu-m4 pingpong / doorbell RTT <= 2 */
 	AMP_BENCH_T_M4_BOOT,	 /* qemu-m4 start to announced <= 1000 ms */
+	AMP_BENCH_T_SDB_MEMCPY,	 /* sdb 1 MiB buffers / memcpy >= 0.5 */
+	AMP_BENCH_T_SDB_RAW,	 /* sdb 1 MiB / raw 1 MiB (512 B) >= 3 */
+	AMP_BENCH_T_SDB_TTY,	 /* sdb 1 MiB / tty 1 MiB >= 10 */
 	AMP_BENCH_T_COUNT
 };
 
@@ -269,8 +272,9 @@ enum {
 	AMP_BENCH_MODE_DAEMON = 1u << 3, /* only when asked for */
 	AMP_BENCH_MODE_LIFECYCLE = 1u << 4,
 	AMP_BENCH_MODE_TTY = 1u << 5,	  /* needs tty_path */
-	AMP_BENCH_MODE_SEEDCMP = 1u << 6, /* --seed-compare */
-	AMP_BENCH_MODE_ALL = 0x17u,	  /* all but daemon and tty */
+	AMP_BENCH_MODE_SDB = 1u << 6,	  /* shared buffers, in process */
+	AMP_BENCH_MODE_SEEDCMP = 1u << 7, /* --seed-compare */
+	AMP_BENCH_MODE_ALL = 0x57u,	  /* all but daemon and tty */
 	AMP_BENCH_MATRIX_SEED = 1u << 0,
 	AMP_BENCH_MATRIX_EXTENDED = 1u << 1,
 	AMP_BENCH_MATRIX_STREAM = 1u << 2,
@@ -325,6 +329,16 @@ struct amp_bench_opts {
 	 * amp_bench_serve_resp), to prove a wrong ack fails the run. */
 	amp_bench_serve_fn sock_serve;
 };
+
+/* The shared-buffer rows (sdb.c) against a running bench firmware:
+ * buffer sizes 4 KiB..4 MiB, `total` bytes each way per repetition (at
+ * least two pools' worth), one unmeasured repetition then `reps`; each
+ * result (proto's mode and platform, matrix "h2r" or "r2h") goes to
+ * rec.  0, or -1 with err set (the rows already given stand). */
+int amp_bench_sdb_rows(struct amp_rproc *rp, uint32_t reps, uint64_t total,
+		       const struct amp_bench_result *proto,
+		       void (*rec)(void *ctx, const struct amp_bench_result *),
+		       void *ctx, char *err, size_t errlen);
 
 void amp_bench_opts_default(struct amp_bench_opts *o);
 /* 0: every test ok; 1: an ack was wrong, a test timed out or a transport

@@ -205,6 +205,14 @@ void amp_bench_targets(struct amp_bench_report *r)
 		[AMP_BENCH_T_M4_BOOT] = { "m4_start_to_announced_ms",
 					  "qemu-m4 start to announced, ms",
 					  "<=", 1000.0 },
+		[AMP_BENCH_T_SDB_MEMCPY] = { "sdb_vs_memcpy",
+					     "sdb 1 MiB buffers / memcpy",
+					     ">=", 0.5 },
+		[AMP_BENCH_T_SDB_RAW] = { "sdb_vs_raw",
+					  "sdb 1 MiB / raw copy 1 MiB",
+					  ">=", 3.0 },
+		[AMP_BENCH_T_SDB_TTY] = { "sdb_vs_tty", "sdb 1 MiB / tty 1 MiB",
+					  ">=", 10.0 },
 	};
 	double worst = NAN, dev;
 	const char *log_mode = "raw+log";
@@ -305,6 +313,31 @@ void amp_bench_targets(struct amp_bench_report *r)
 	    "qemu-m4 pingpong median / m4_bell_rtt_ns");
 	set(&r->t[AMP_BENCH_T_M4_BOOT], up ? up->st.median_ns / 1e6 : none,
 	    "median of the qemu-m4 lifecycle start row");
+	/* The slower direction of the 1 MiB-buffer rows is the figure. */
+	{
+		const struct amp_bench_result *a = find(r, "sdb", "h2r",
+							1u << 20, 0),
+					      *b = find(r, "sdb", "r2h",
+							1u << 20, 0);
+		double sdb =
+			a && b ? fmin(a->bytes_per_s, b->bytes_per_s) : NAN;
+
+		set(&r->t[AMP_BENCH_T_SDB_MEMCPY],
+		    r->have_floors ? sdb / (r->floors.memcpy_gbps * 1e9) : none,
+		    "slower of sdb h2r/r2h with 1 MiB buffers, bytes/s / "
+		    "memcpy");
+		/* The direct mode the seed's stack offers: copies through
+		 * 512-byte buffers (64 KiB ones are ampkit's own). */
+		const struct amp_bench_result *raw =
+			find(r, "raw", "extended", 512, 1u << 20);
+
+		set(&r->t[AMP_BENCH_T_SDB_RAW],
+		    raw ? sdb / raw->bytes_per_s : none,
+		    "the same / raw extended 1 MiB in 512-byte buffers");
+		set(&r->t[AMP_BENCH_T_SDB_TTY],
+		    tty ? sdb / tty->bytes_per_s : none,
+		    "the same / tty extended 1 MiB");
+	}
 }
 
 /* ---- terminal ------------------------------------------------------- */

@@ -641,6 +641,30 @@ static int write_file(const char *path, const struct amp_bench_report *r,
 	return 0;
 }
 
+static void record_cb(void *ctx, const struct amp_bench_result *res)
+{
+	record(ctx, res);
+}
+
+/* The shared-buffer rows on a firmware of their own. */
+static void run_sdb(struct run *run)
+{
+	struct amp_bench_result proto = { .mode = "sdb" };
+	struct amp_rproc *rp = start_firmware(run, BUF_DEFAULT, 0, &proto);
+	uint32_t reps = run->o->reps ? run->o->reps : run->o->quick ? 2 : 5;
+	uint64_t total = run->o->quick ? 8u << 20 : 64u << 20;
+	char err[200];
+
+	if (!rp)
+		return;
+	proto.vring_num = 0;
+	if (amp_bench_sdb_rows(rp, reps, total, &proto, record_cb, run, err,
+			       sizeof(err)) < 0)
+		setup_failed(run, "sdb", err);
+	amp_rproc_stop(rp);
+	amp_rproc_free(rp);
+}
+
 /* Every row that runs the firmware, on run->o's platform. */
 static void run_firmware_rows(struct run *run, uint32_t buf, uint32_t big,
 			      uint32_t vn, unsigned raw)
@@ -663,6 +687,8 @@ static void run_firmware_rows(struct run *run, uint32_t buf, uint32_t big,
 		lifecycle_row(run, "start", amp_rproc_bench_start_time);
 		lifecycle_row(run, "recovery", amp_rproc_bench_recovery_time);
 	}
+	if (o->modes & AMP_BENCH_MODE_SDB)
+		run_sdb(run);
 	if (o->modes & AMP_BENCH_MODE_SEEDCMP)
 		run_seed_compare(run);
 }

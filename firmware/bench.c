@@ -358,6 +358,22 @@ static uint8_t sdb_keep;	   /* hold what arrives (sdb-hold) */
 static uint32_t sdb_good, sdb_bad; /* buffers checked */
 static uint32_t produce_left, produce_len, produce_count;
 static uint32_t produce_to; /* who asked, for the answer */
+/* "sdb-mode touch": for measuring, the consumer reads each buffer once
+ * (a sum of its words) instead of checking its CRC, and the producer
+ * writes it once (a fill) instead of the pattern and header. */
+static uint8_t sdb_touch;
+static volatile uint64_t sdb_sink;
+
+/* Read every 64-bit word once, as a consumer of the data would. */
+static void sdb_read_once(const void *data, uint32_t len)
+{
+	const uint64_t *w = data;
+	uint64_t sum = 0;
+
+	for (uint32_t i = 0; i < len / 8; i++)
+		sum += w[i];
+	sdb_sink = sum;
+}
 
 static int sdb_give_back(uint32_t index)
 {
@@ -376,7 +392,10 @@ static void sdb_filled(struct amp_sdb *s, uint32_t index, void *data,
 		       uint32_t len)
 {
 	(void)s;
-	if (amp_bench_buf_check(data, len)) {
+	if (sdb_touch) {
+		sdb_read_once(data, len);
+		sdb_good++;
+	} else if (amp_bench_buf_check(data, len)) {
 		sdb_good++;
 	} else {
 		sdb_bad++;
@@ -410,7 +429,10 @@ static int sdb_produce(uint64_t deadline)
 			return 0;
 		r = i < 0 ? i : produce_len > cap ? -AMP_EMSGSIZE : 0;
 		if (!r) {
-			amp_bench_buf_fill(data, produce_len, 0);
+			if (sdb_touch)
+				memset(data, (int)produce_left, produce_len);
+			else
+				amp_bench_buf_fill(data, produce_len, 0);
 			r = amp_sdb_send(&sdb, (uint32_t)i, 0, produce_len,
 					 deadline);
 			if (r)
@@ -580,7 +602,9 @@ static void ctl_log(struct amp_rpmsg_ept *ept, const uint8_t *arg, uint32_t len,
 
 /* The sdb commands: "sdb-produce <count> <len>" (answered once all are
  * handed over), "sdb-stats" ("good N bad M"), "sdb-hold" (keep what
- * arrives, checked, until "sdb-release", which gives it all back). */
+ * arrives, checked, until "sdb-release", which gives it all back),
+ * "sdb-mode touch|check" (read and write each buffer once, for the
+ * bench, or check every one: the default). */
 static void ctl_sdb(struct amp_rpmsg_ept *ept, const uint8_t *m, uint32_t len,
 		    uint32_t src)
 {
@@ -596,6 +620,10 @@ static void ctl_sdb(struct amp_rpmsg_ept *ept, const uint8_t *m, uint32_t len,
 		n += 5;
 		msg[n + put_dec(msg + n, sdb_bad)] = 0;
 		ctl_reply(ept, src, msg);
+	} else if (is_cmd(m, len, "sdb-mode touch") ||
+		   is_cmd(m, len, "sdb-mode check")) {
+		sdb_touch = m[9] == 't';
+		ctl_reply(ept, src, sdb_touch ? "ok touch" : "ok check");
 	} else if (is_cmd(m, len, "sdb-hold")) {
 		sdb_keep = 1;
 		ctl_reply(ept, src, "ok sdb-hold");

@@ -57,11 +57,12 @@ static const char bench_usage[] =
 	"the targets as PASS/MISS.  See docs/bench.md.\n"
 	"\n"
 	"  --mode M        raw | pingpong | socketpair | daemon | lifecycle\n"
-	"                  | tty | all (default all; daemon is added to all\n"
-	"                  when a daemon already runs the bench firmware;\n"
+	"                  | tty | sdb | all (default all; daemon is added to\n"
+	"                  all when a daemon already runs the bench firmware;\n"
 	"                  lifecycle: start to announced and crash to\n"
 	"                  recovered, 20 runs each; tty: the firmware's tty\n"
-	"                  port through the daemon's pty, or --tty PATH)\n"
+	"                  port through the daemon's pty, or --tty PATH;\n"
+	"                  sdb: shared buffers 4 KiB..4 MiB, both ways)\n"
 	"  --via daemon    the seed matrix and ping-pong through the daemon's\n"
 	"                  channel sockets, each seed row paired with the\n"
 	"                  in-process one (starts the daemon and the bench\n"
@@ -217,7 +218,7 @@ static int cmd_bench(int argc, char **argv)
 	static const char *const modes[] = { "raw",	   "pingpong",
 					     "socketpair", "daemon",
 					     "lifecycle",  "tty",
-					     NULL };
+					     "sdb",	   NULL };
 	static const char *const matrices[] = { "seed", "extended", "stream",
 						NULL };
 	enum {
@@ -267,7 +268,7 @@ static int cmd_bench(int argc, char **argv)
 	struct amp_bench_opts o;
 	/* What needs the firmware ELF (the tty's firmware is not ours). */
 	const unsigned fw_modes = AMP_BENCH_MODE_RAW | AMP_BENCH_MODE_PINGPONG |
-				  AMP_BENCH_MODE_DAEMON |
+				  AMP_BENCH_MODE_DAEMON | AMP_BENCH_MODE_SDB |
 				  AMP_BENCH_MODE_LIFECYCLE |
 				  AMP_BENCH_MODE_SEEDCMP;
 	unsigned extra = 0;
@@ -289,7 +290,7 @@ static int cmd_bench(int argc, char **argv)
 					"bench",
 					"--mode: '%s' is not raw, "
 					"pingpong, socketpair, daemon, "
-					"lifecycle, tty or all",
+					"lifecycle, tty, sdb or all",
 					optarg);
 			break;
 		case O_MATRIX:

@@ -5,7 +5,7 @@
 # (exit 1), then `ampkit bench --quick --json --svg` end to end against
 # the real firmware: exit 0, and the JSON holds the floors, every mode and
 # matrix (the tty through a daemon of its own), all rows ok (the life
-# cycle's too), and the eleven targets.
+# cycle's too), and the fourteen targets.
 #
 # cmake -DAMPKIT=<ampkit> -DAMPKIT_SRC=<tools/ampkit.c> -DWORK=<dir>
 #       [-DPYTHON3=<python3>] -P this
@@ -139,13 +139,13 @@ endforeach()
 foreach(want raw/seed raw/extended raw/stream pingpong/pingpong
         socketpair/seed socketpair/stream socketpair/pingpong
         lifecycle/start lifecycle/recovery tty/seed tty/extended
-        ptypair/extended)
+        ptypair/extended sdb/h2r sdb/r2h)
   if(NOT want IN_LIST seen)
     message(FATAL_ERROR "no ${want} row in ${seen}")
   endif()
 endforeach()
 string(JSON nt LENGTH "${json}" targets)
-if(NOT nt EQUAL 11)
+if(NOT nt EQUAL 14)
   message(FATAL_ERROR "${nt} targets")
 endif()
 string(JSON all_ok GET "${json}" ok)
