@@ -209,7 +209,7 @@ void amp_bench_targets(struct amp_bench_report *r)
 					     "sdb 1 MiB buffers / memcpy",
 					     ">=", 0.5 },
 		[AMP_BENCH_T_SDB_RAW] = { "sdb_vs_raw",
-					  "sdb 1 MiB / raw copy 1 MiB",
+					  "sdb 1 MiB / raw 512 B copies 1 MiB",
 					  ">=", 3.0 },
 		[AMP_BENCH_T_SDB_TTY] = { "sdb_vs_tty", "sdb 1 MiB / tty 1 MiB",
 					  ">=", 10.0 },
