@@ -206,6 +206,8 @@ enum {
 	AMP_BENCH_T_SDB_MEMCPY,	 /* sdb 1 MiB buffers / memcpy >= 0.5 */
 	AMP_BENCH_T_SDB_RAW,	 /* sdb 1 MiB / raw 1 MiB (512 B) >= 3 */
 	AMP_BENCH_T_SDB_TTY,	 /* sdb 1 MiB / tty 1 MiB >= 10 */
+	AMP_BENCH_T_M4_SDB_RAW,	 /* the same two on qemu-m4 */
+	AMP_BENCH_T_M4_SDB_TTY,
 	AMP_BENCH_T_COUNT
 };
 

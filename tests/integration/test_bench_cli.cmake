@@ -5,7 +5,7 @@
 # (exit 1), then `ampkit bench --quick --json --svg` end to end against
 # the real firmware: exit 0, and the JSON holds the floors, every mode and
 # matrix (the tty through a daemon of its own), all rows ok (the life
-# cycle's too), and the fourteen targets.
+# cycle's too), and the sixteen targets.
 #
 # cmake -DAMPKIT=<ampkit> -DAMPKIT_SRC=<tools/ampkit.c> -DWORK=<dir>
 #       [-DPYTHON3=<python3>] -P this
@@ -145,7 +145,7 @@ foreach(want raw/seed raw/extended raw/stream pingpong/pingpong
   endif()
 endforeach()
 string(JSON nt LENGTH "${json}" targets)
-if(NOT nt EQUAL 14)
+if(NOT nt EQUAL 16)
   message(FATAL_ERROR "${nt} targets")
 endif()
 string(JSON all_ok GET "${json}" ok)
