@@ -16,12 +16,13 @@
 #define PR 660
 #define PT 62
 #define PB 450
-#define MAX_SERIES 8
+#define MAX_SERIES 16
 #define MAX_POINTS 64
 
 static const char *const colors[MAX_SERIES] = {
-	"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
-	"#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+	"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
+	"#8c564b", "#e377c2", "#bcbd22", "#393b79", "#637939", "#8c6d31",
+	"#843c39", "#7b4173", "#3182bd", "#31a354",
 };
 
 struct point {
@@ -83,8 +84,20 @@ static void series_label(char *buf, size_t len,
 			 const struct amp_bench_result *r)
 {
 	const char *name = strcmp(r->mode, "raw") ? r->mode : "raw RPMsg";
+	size_t n = 0;
 
-	if (!strcmp(r->mode, "tty"))
+	/* Rows of another platform are series of their own. */
+	if (r->platform && strcmp(r->platform, "posix")) {
+		n = (size_t)snprintf(buf, len, "%s: ", r->platform);
+		if (n >= len)
+			return;
+		buf += n;
+		len -= n;
+	}
+	if (!strcmp(r->mode, "sdb"))
+		snprintf(buf, len, "shared buffers, %s (x: buffer size)",
+			 strcmp(r->matrix, "h2r") ? "to host" : "to firmware");
+	else if (!strcmp(r->mode, "tty"))
 		snprintf(buf, len, "tty, one write per block");
 	else if (!strcmp(r->mode, "ptypair"))
 		snprintf(buf, len, "pty pair (kernel baseline)");
@@ -124,7 +137,12 @@ static int collect(const struct amp_bench_report *r, struct series *s)
 			s[n].color = colors[n];
 			n++;
 		}
-		add_point(&s[j], (double)p->total, p->bytes_per_s / 1e6);
+		/* A shared-buffer row streams many buffers: its size is the
+		 * buffer's, the axis what one hand-over carries. */
+		add_point(
+			&s[j],
+			(double)(strcmp(p->mode, "sdb") ? p->total : p->block),
+			p->bytes_per_s / 1e6);
 	}
 	if (seed) {
 		memset(&s[n], 0, sizeof(s[n]));
