@@ -90,10 +90,21 @@ static void console_drain(struct qemu *q, bool flush)
 	       (n = pread(q->log, buf, sizeof(buf), (off_t)q->log_done)) > 0) {
 		q->log_done += (uint64_t)n;
 		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] != '\n' && q->nline < sizeof(q->line) - 1)
-				q->line[q->nline++] = buf[i];
-			else
+			char c = buf[i];
+
+			if (c == '\n') {
 				console_line(q);
+				continue;
+			}
+			/* The guest's bytes go into the daemon's log: no
+			 * control characters or escape sequences. */
+			if ((unsigned char)c < 0x20 && c != '\t' && c != '\r')
+				c = '?';
+			else if ((unsigned char)c == 0x7f)
+				c = '?';
+			if (q->nline == sizeof(q->line) - 1)
+				console_line(q); /* a long line, in pieces */
+			q->line[q->nline++] = c;
 		}
 	}
 	if (flush && q->nline)
