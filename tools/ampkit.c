@@ -56,7 +56,7 @@ static const char bench_usage[] =
 	"ping-pong; measures the machine's floors in the same run and states\n"
 	"the targets as PASS/MISS.  See docs/bench.md.\n"
 	"\n"
-	"  --mode M        raw | pingpong | socketpair | daemon | lifecycle\n"
+	"  --mode M[,M]    raw | pingpong | socketpair | daemon | lifecycle\n"
 	"                  | tty | sdb | all (default all; daemon is added to\n"
 	"                  all when a daemon already runs the bench firmware;\n"
 	"                  lifecycle: start to announced and crash to\n"
@@ -71,7 +71,7 @@ static const char bench_usage[] =
 	"  --run-dir DIR   the daemon's run directory\n"
 	"  --spin-us N     daemon path: poll for a reply N us before\n"
 	"                  sleeping (default 0)\n"
-	"  --matrix X      seed | extended | stream | all        (default "
+	"  --matrix X[,X]  seed | extended | stream | all        (default "
 	"all)\n"
 	"  --reps N        repetitions of every matrix test (default: 200 up\n"
 	"                  to 64 KiB, 20 above, 3 for the stream row)\n"
@@ -129,22 +129,28 @@ static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 	return 0;
 }
 
+/* "name[,name...]" (or "all") as bits: name i is bit i. */
 static int parse_set(const char *s, const char *const *names, unsigned all,
 		     unsigned *out)
 {
-	unsigned i;
+	*out = 0;
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		unsigned bit = 0, i;
 
-	if (!strcmp(s, "all")) {
-		*out = all;
-		return 0;
+		if (n == 3 && !strncmp(s, "all", 3))
+			bit = all;
+		for (i = 0; !bit && names[i]; i++)
+			if (strlen(names[i]) == n && !strncmp(s, names[i], n))
+				bit = 1u << i;
+		if (!bit)
+			return -1;
+		*out |= bit;
+		s += n;
+		if (*s == ',' && *++s == '\0')
+			return -1; /* a trailing comma */
 	}
-	for (i = 0; names[i]; i++) {
-		if (!strcmp(s, names[i])) {
-			*out = 1u << i;
-			return 0;
-		}
-	}
-	return -1;
+	return *out ? 0 : -1;
 }
 
 /* Beside the build: <build>/tools/ampkit -> <build>/firmware/<fw>, the
@@ -288,9 +294,9 @@ static int cmd_bench(int argc, char **argv)
 				      &o.modes) < 0)
 				return usage_error(
 					"bench",
-					"--mode: '%s' is not raw, "
-					"pingpong, socketpair, daemon, "
-					"lifecycle, tty, sdb or all",
+					"--mode: '%s' is not a comma "
+					"list of raw, pingpong, socketpair, "
+					"daemon, lifecycle, tty, sdb, all",
 					optarg);
 			break;
 		case O_MATRIX:
@@ -298,8 +304,8 @@ static int cmd_bench(int argc, char **argv)
 				      &o.matrices) < 0)
 				return usage_error(
 					"bench",
-					"--matrix: '%s' is not seed, "
-					"extended, stream or all",
+					"--matrix: '%s' is not a comma "
+					"list of seed, extended, stream, all",
 					optarg);
 			break;
 		case O_REPS:
