@@ -132,9 +132,11 @@ static uint64_t h2r(struct sdb_run *r, uint32_t n, char *err, size_t errlen)
 		void *data;
 		int i = amp_sdb_alloc(&r->sdb, &data, &cap, d);
 
-		if (i < 0 ||
-		    amp_sdb_send(&r->sdb, (uint32_t)i, 0,
-				 (memset(data, (int)k, cap), cap), d) < 0) {
+		if (i >= 0) {
+			memset(data, (int)k, cap); /* written once, in place */
+			i = amp_sdb_send(&r->sdb, (uint32_t)i, 0, cap, d);
+		}
+		if (i < 0) {
 			snprintf(err, errlen, "buffer %u: error %d", k, i);
 			return 0;
 		}
