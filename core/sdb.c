@@ -122,6 +122,8 @@ static void release_rx(struct amp_sdb *s, const struct amp_sdb_msg *m)
 	}
 	s->state[i] = AMP_SDB_FREE;
 	s->stats.released_rx++;
+	if (s->on_released)
+		s->on_released(s, i);
 }
 
 static void sdb_rx(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
