@@ -285,6 +285,18 @@ int amp_sdb_send(struct amp_sdb *s, uint32_t index, uint32_t offset,
 	return 0;
 }
 
+int amp_sdb_take(struct amp_sdb *s, uint32_t index)
+{
+	if (!s->matched)
+		return -AMP_ENOTCONN;
+	if (index >= s->cfg.count || !ours(s, index))
+		return -AMP_EINVAL;
+	if (s->state[index] != AMP_SDB_FREE)
+		return -AMP_EBUSY;
+	s->state[index] = AMP_SDB_TAKEN;
+	return 0;
+}
+
 int amp_sdb_unalloc(struct amp_sdb *s, uint32_t index)
 {
 	if (index >= s->cfg.count || s->state[index] != AMP_SDB_TAKEN)

@@ -140,6 +140,11 @@ void amp_sdb_close(struct amp_sdb *s);
  */
 int amp_sdb_alloc(struct amp_sdb *s, void **data, uint32_t *cap,
 		  uint64_t deadline);
+/* Allocate our free buffer `index` in particular (a host whose buffers
+ * another process fills, say): 0, or -AMP_EINVAL if it is not ours or
+ * out of range, -AMP_EBUSY if it is not free, -AMP_ENOTCONN before the
+ * HELLO. */
+int amp_sdb_take(struct amp_sdb *s, uint32_t index);
 /* Hand buffer `index` (allocated, filled) to the peer: bytes [offset,
  * offset + len).  -AMP_EINVAL if we did not allocate it or the range is
  * outside it; the buffer then stays ours. */

@@ -5,7 +5,7 @@
  * a deadline that ends the wait), every ownership error a peer can commit
  * refused and counted with nothing changed, a restart giving the pool
  * back, a host end opened again at another address, the on_released
- * callback, and many megabytes through
+ * callback, a buffer taken by index, and many megabytes through
  * a small pool, CRC-checked.
  */
 #include <stdarg.h>
@@ -270,6 +270,28 @@ static void test_released_callback(void **state)
 	lie(f, AMP_SDB_RELEASE, (uint32_t)i, 0, 0);
 	assert_int_equal(released_n, 1);
 	assert_int_equal(f->h.sdb.stats.bad, 2);
+}
+
+/* amp_sdb_take: one buffer by index, only one of ours that is free. */
+static void test_take_by_index(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(amp_sdb_take(&f->h.sdb, COUNT), -AMP_EINVAL);
+	assert_int_equal(amp_sdb_take(&f->h.sdb, HOST_COUNT), -AMP_EINVAL);
+	assert_int_equal(amp_sdb_take(&f->r.sdb, 0), -AMP_EINVAL);
+	assert_int_equal(amp_sdb_take(&f->h.sdb, 2), 0);
+	assert_int_equal(f->h.sdb.state[2], AMP_SDB_TAKEN);
+	assert_int_equal(amp_sdb_take(&f->h.sdb, 2), -AMP_EBUSY);
+	assert_int_equal(amp_sdb_send(&f->h.sdb, 2, 0, 8, AMP_DEADLINE_NOW), 0);
+	assert_int_equal(amp_sdb_take(&f->h.sdb, 2), -AMP_EBUSY); /* lent */
+	pump(f);
+	assert_int_equal(f->r.got, 1);
+	assert_int_equal(f->r.last_index, 2);
+	assert_int_equal(amp_sdb_take(&f->h.sdb, 2), 0); /* back home */
+	assert_int_equal(amp_sdb_unalloc(&f->h.sdb, 2), 0);
+	assert_int_equal(amp_sdb_take(&f->r.sdb, HOST_COUNT), 0);
+	assert_int_equal(f->h.sdb.stats.bad + f->r.sdb.stats.bad, 0);
 }
 
 /* Every host buffer lent and held by the remote: the host's producer
@@ -595,6 +617,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_both_directions_in_place,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_released_callback, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_take_by_index, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_full_pool_waits, setup,
 						teardown),
