@@ -16,3 +16,10 @@ amp_add_test(test_daemon_cli ${CMAKE_CURRENT_LIST_DIR}/test_daemon_cli.c
 target_compile_definitions(test_daemon_cli PRIVATE
   AMPKIT_BIN="$<TARGET_FILE:ampkit>")
 add_dependencies(test_daemon_cli ampkit ampkit-fw-bench)
+# Shared buffers through the daemon: the rpmsg-sdb socket, fd passing,
+# 64 MiB each way checked, refused messages, EOF on a crash.
+amp_add_test(test_daemon_sdb ${CMAKE_CURRENT_LIST_DIR}/test_daemon_sdb.c
+             LIBS ampkit_client LABELS integration)
+target_compile_definitions(test_daemon_sdb PRIVATE
+  AMPKIT_BIN="$<TARGET_FILE:ampkit>")
+add_dependencies(test_daemon_sdb ampkit ampkit-fw-bench)
