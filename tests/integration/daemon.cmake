@@ -23,3 +23,9 @@ amp_add_test(test_daemon_sdb ${CMAKE_CURRENT_LIST_DIR}/test_daemon_sdb.c
 target_compile_definitions(test_daemon_sdb PRIVATE
   AMPKIT_BIN="$<TARGET_FILE:ampkit>")
 add_dependencies(test_daemon_sdb ampkit ampkit-fw-bench)
+if(AMP_HAVE_M4)
+  add_dependencies(test_daemon_sdb firmware_m4)
+  add_test(NAME test_daemon_sdb_qemu COMMAND test_daemon_sdb qemu-m4)
+  set_tests_properties(test_daemon_sdb_qemu PROPERTIES LABELS integration
+    TIMEOUT 300 ENVIRONMENT "AMPKIT_FW_DIR=${PROJECT_BINARY_DIR}/firmware")
+endif()

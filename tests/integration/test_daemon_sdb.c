@@ -6,7 +6,9 @@
  * 64 MiB back (every buffer checked here), has its bad messages refused
  * with nothing changed, finds a second client turned away, has what it
  * held given back when it goes away, and reads
- * end-of-file when the firmware is killed.
+ * end-of-file when the firmware is killed.  With "qemu-m4" as argument,
+ * the same on the Cortex-M4 firmware in QEMU (a smaller pool; stopped
+ * rather than killed).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,8 +34,10 @@
 
 #include "cli_run.h"
 
-#define COUNT 8
-#define HOST_COUNT 4
+/* posix: 8 x 1 MiB, 4 each side; qemu-m4 (argv[1]): 4 x 1 MiB, 2 each,
+ * as test_sdb_fw uses them. */
+static uint32_t COUNT = 8, HOST_COUNT = 4;
+static const char *platform = "posix";
 #define SIZE (1u << 20)
 #define TOTAL (64u << 20)
 /* Generous: nothing here measures speed. */
@@ -55,7 +59,17 @@ static int teardown(void **state)
 
 static void start(void)
 {
-	assert_int_equal(ampkit("start", fw, "--wait", "rpmsg-sdb", NULL), 0);
+	char m4[600];
+
+	if (strcmp(platform, "qemu-m4")) {
+		assert_int_equal(
+			ampkit("start", fw, "--wait", "rpmsg-sdb", NULL), 0);
+		return;
+	}
+	snprintf(m4, sizeof(m4), "%s-m4.elf", fw);
+	assert_int_equal(ampkit("start", "--platform", "qemu-m4", m4, "--wait",
+				"rpmsg-sdb", "--timeout", "60000", NULL),
+			 0);
 }
 
 static void sdb_open(struct amp_client_sdb *s)
@@ -117,7 +131,7 @@ static struct amp_sdb_msg expect(struct amp_client_sdb *s, uint32_t type)
 /* n buffers of len bytes, host to firmware, through every host buffer. */
 static void push(struct amp_client_sdb *s, uint32_t n, uint32_t len)
 {
-	bool lent[HOST_COUNT] = { false };
+	bool lent[AMP_SDB_MAX_BUFS] = { false };
 	uint32_t busy = 0, sent = 0, i;
 	struct amp_sdb_msg m;
 
@@ -303,25 +317,32 @@ static void wait_log(const char *what)
 static void test_client_gone_gives_back(void **state)
 {
 	struct amp_client_sdb s;
-	char buf[64];
+	char buf[64], cmd[64], want[64], line[128];
 	int fd;
 
 	(void)state;
 	start();
 	sdb_open(&s);
 	fd = ctl_open();
-	assert_int_equal(send(fd, "sdb-produce 4 4096", 18, MSG_NOSIGNAL), 18);
-	for (int k = 0; k < COUNT - HOST_COUNT; k++)
+	snprintf(cmd, sizeof(cmd), "sdb-produce %u 4096", COUNT - HOST_COUNT);
+	assert_int_equal(send(fd, cmd, strlen(cmd), MSG_NOSIGNAL),
+			 (ssize_t)strlen(cmd));
+	for (uint32_t k = 0; k < COUNT - HOST_COUNT; k++)
 		expect(&s, AMP_SDB_FILLED); /* and kept */
 	ctl_read(fd, buf, sizeof(buf));
-	assert_string_equal(buf, "ok sdb-produce 4");
+	snprintf(want, sizeof(want), "ok sdb-produce %u", COUNT - HOST_COUNT);
+	assert_string_equal(buf, want);
 	/* The same ctl endpoint again: a new one could get the session's
 	 * address once it is free, and with it the FILLEDs meant for it. */
 	amp_client_sdb_close(&s);
-	wait_log("rpmsg-sdb: client gone, 4 firmware buffers given back");
-	assert_int_equal(send(fd, "sdb-produce 4 4096", 18, MSG_NOSIGNAL), 18);
+	snprintf(line, sizeof(line),
+		 "rpmsg-sdb: client gone, %u firmware buffers given back",
+		 COUNT - HOST_COUNT);
+	wait_log(line);
+	assert_int_equal(send(fd, cmd, strlen(cmd), MSG_NOSIGNAL),
+			 (ssize_t)strlen(cmd));
 	ctl_read(fd, buf, sizeof(buf));
-	assert_string_equal(buf, "ok sdb-produce 4");
+	assert_string_equal(buf, want);
 	close(fd);
 }
 
@@ -335,14 +356,19 @@ static void test_firmware_killed_gives_eof(void **state)
 	start();
 	sdb_open(&s);
 	push(&s, 2, 4096);
-	fwpid = firmware_of(daemon_pid(), -1);
-	assert_true(fwpid > 0);
-	assert_int_equal(kill(fwpid, SIGKILL), 0);
+	if (!strcmp(platform, "qemu-m4")) {
+		/* QEMU is the coprocessor there: a stop ends it. */
+		assert_int_equal(ampkit("stop", NULL), 0);
+	} else {
+		fwpid = firmware_of(daemon_pid(), -1);
+		assert_true(fwpid > 0);
+		assert_int_equal(kill(fwpid, SIGKILL), 0);
+	}
 	assert_int_equal(amp_client_sdb_recv(&s, &m, WAIT_MS), 0);
 	amp_client_sdb_close(&s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_listed_and_one_client,
@@ -359,5 +385,10 @@ int main(void)
 						setup, teardown),
 	};
 
+	if (argc > 1 && !strcmp(argv[1], "qemu-m4")) {
+		platform = "qemu-m4";
+		COUNT = 4;
+		HOST_COUNT = 2;
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
