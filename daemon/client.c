@@ -403,7 +403,10 @@ int amp_client_sdb_open(const char *run_dir, const char *rproc, uint32_t count,
 	fd = amp_client_open(run_dir, rproc, AMP_SDB_NAME, err, errlen);
 	if (fd < 0)
 		return fd;
-	if (send(fd, &hello, sizeof(hello), MSG_NOSIGNAL) < 0) {
+	/* A daemon that refuses at once (EBUSY) may have answered and shut
+	 * the socket before the HELLO goes: then its answer says why. */
+	if (send(fd, &hello, sizeof(hello), MSG_NOSIGNAL) < 0 &&
+	    errno != EPIPE) {
 		ret = -errno;
 		seterr(err, errlen, "rpmsg-sdb: send: %s", strerror(errno));
 		goto fail;
