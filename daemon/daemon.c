@@ -120,6 +120,10 @@ struct chan {
 	struct amp_ttyport *tty; /* a tty channel's pty bridge */
 	char tty_name[24];	 /* "ttyRPMSG<n>" */
 	bool sdb;		 /* rpmsg-sdb: one session at a time */
+	/* The last session's host end, kept bound after its client went
+	 * until the next one is matched: what the firmware still hands to
+	 * that address is given back, and no other endpoint gets it. */
+	struct sess *parked;
 };
 
 enum pobj_kind { P_EFD, P_LISTEN, P_CLIENT, P_TTY, P_TTYWATCH };
@@ -354,6 +358,13 @@ static bool safe_name(const char *s)
 
 /* ---- the rproc thread: channels and clients --------------------------- */
 
+static void sess_free(struct sess *ss)
+{
+	if (ss && ss->open)
+		amp_sdb_close(&ss->sdb);
+	free(ss);
+}
+
 static void client_kill(struct rproc_ctx *ctx, struct client *c)
 {
 	if (c->dead)
@@ -369,8 +380,15 @@ static void client_kill(struct rproc_ctx *ctx, struct client *c)
 			     "rpmsg-sdb: session ended, %u client messages "
 			     "refused",
 			     c->sess->bad);
-		amp_sdb_close(&c->sess->sdb);
-		c->sess->open = false;
+		if (c->ch->dead) {
+			amp_sdb_close(&c->sess->sdb);
+			c->sess->open = false;
+		} else {
+			sess_free(c->ch->parked);
+			c->ch->parked = c->sess;
+			c->sess->c = NULL;
+			c->sess = NULL;
+		}
 	}
 	sock_close(c->fd); /* the client reads EOF */
 	c->fd = -1;
@@ -389,6 +407,8 @@ static void chan_kill(struct rproc_ctx *ctx, struct chan *ch)
 	}
 	for (struct client *c = ch->clients; c; c = c->next)
 		client_kill(ctx, c);
+	sess_free(ch->parked);
+	ch->parked = NULL;
 	if (ch->lfd >= 0) {
 		unlink(ch->path);
 		listener_close(ch->lfd, NULL);
@@ -723,6 +743,10 @@ static void sess_filled(struct amp_sdb *s, uint32_t index, void *data,
 	size_t off = (size_t)((uint8_t *)data -
 			      (s->pool + (size_t)index * s->cfg.size));
 
+	if (!ss->c) { /* parked: nobody to read it */
+		amp_sdb_release(s, index, AMP_DEADLINE_NOW);
+		return;
+	}
 	sess_send(ss->c, AMP_SDB_FILLED, index, (uint32_t)off, len);
 }
 
@@ -730,7 +754,8 @@ static void sess_released(struct amp_sdb *s, uint32_t index)
 {
 	struct sess *ss = s->priv;
 
-	sess_send(ss->c, AMP_SDB_RELEASE, index, 0, 0);
+	if (ss->c)
+		sess_send(ss->c, AMP_SDB_RELEASE, index, 0, 0);
 }
 
 /* The client's HELLO: open the host end with its layout. */
@@ -835,6 +860,8 @@ static void sess_check(struct rproc_ctx *ctx, struct client *c)
 		return;
 	}
 	ss->state = SESS_ACTIVE;
+	sess_free(c->ch->parked); /* the firmware now sends to us */
+	c->ch->parked = NULL;
 	dlog(ctx->d, ctx->name, "rpmsg-sdb: session open, %u x %u bytes",
 	     ss->sdb.cfg.count, ss->sdb.cfg.size);
 }
