@@ -122,6 +122,8 @@ static void release_rx(struct amp_sdb *s, const struct amp_sdb_msg *m)
 	}
 	s->state[i] = AMP_SDB_FREE;
 	s->stats.released_rx++;
+	if (s->on_released)
+		s->on_released(s, i);
 }
 
 static void sdb_rx(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
@@ -280,6 +282,18 @@ int amp_sdb_send(struct amp_sdb *s, uint32_t index, uint32_t offset,
 	}
 	s->stats.sent++;
 	s->stats.tx_bytes += len;
+	return 0;
+}
+
+int amp_sdb_take(struct amp_sdb *s, uint32_t index)
+{
+	if (!s->matched)
+		return -AMP_ENOTCONN;
+	if (index >= s->cfg.count || !ours(s, index))
+		return -AMP_EINVAL;
+	if (s->state[index] != AMP_SDB_FREE)
+		return -AMP_EBUSY;
+	s->state[index] = AMP_SDB_TAKEN;
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -343,4 +344,172 @@ ssize_t amp_client_recv(int fd, void *buf, size_t len, int flags)
 		return -1;
 	}
 	return r;
+}
+
+/* ---- shared buffers ---------------------------------------------------- */
+
+/* One message, with the fd it carries (or -1) in *fd. */
+static ssize_t recv_fd(int fd, void *buf, size_t len, int *pass)
+{
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(4 * sizeof(int))];
+	} c;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = c.space,
+			    .msg_controllen = sizeof(c.space) };
+	struct cmsghdr *cm;
+	size_t i, nfd;
+	int *fds;
+	ssize_t r;
+
+	*pass = -1;
+	do
+		r = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
+	while (r < 0 && errno == EINTR);
+	for (cm = CMSG_FIRSTHDR(&m); r >= 0 && cm; cm = CMSG_NXTHDR(&m, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		fds = (int *)(void *)CMSG_DATA(cm);
+		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfd; i++) {
+			if (*pass < 0)
+				*pass = fds[i];
+			else
+				close(fds[i]);
+		}
+	}
+	return r;
+}
+
+int amp_client_sdb_open(const char *run_dir, const char *rproc, uint32_t count,
+			uint32_t host_count, uint32_t size,
+			struct amp_client_sdb *out, char *err, size_t errlen)
+{
+	struct amp_sdb_msg hello = { AMP_SDB_HELLO, host_count, count, size };
+	uint8_t ans[sizeof(struct amp_client_sdb_hello) +
+		    AMP_CLIENT_SDB_ERROR_MAX];
+	struct amp_client_sdb_hello h;
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t delta;
+	int fd, shm = -1, ret;
+	ssize_t r;
+	void *map;
+
+	memset(out, 0, sizeof(*out));
+	out->fd = -1;
+	fd = amp_client_open(run_dir, rproc, AMP_SDB_NAME, err, errlen);
+	if (fd < 0)
+		return fd;
+	/* A daemon that refuses at once (EBUSY) may have answered and shut
+	 * the socket before the HELLO goes: then its answer says why. */
+	if (send(fd, &hello, sizeof(hello), MSG_NOSIGNAL) < 0 &&
+	    errno != EPIPE) {
+		ret = -errno;
+		seterr(err, errlen, "rpmsg-sdb: send: %s", strerror(errno));
+		goto fail;
+	}
+	if (!wait_fd(fd, POLLIN, REQUEST_TIMEOUT_MS)) {
+		ret = -ETIMEDOUT;
+		seterr(err, errlen, "rpmsg-sdb: no answer within %d s",
+		       REQUEST_TIMEOUT_MS / 1000);
+		goto fail;
+	}
+	r = recv_fd(fd, ans, sizeof(ans), &shm);
+	if (r < 0) {
+		ret = -errno;
+		seterr(err, errlen, "rpmsg-sdb: recv: %s", strerror(errno));
+		goto fail;
+	}
+	if (r == 0) {
+		ret = -ECONNRESET;
+		seterr(err, errlen, "rpmsg-sdb: the daemon closed the socket");
+		goto fail;
+	}
+	if ((size_t)r >= sizeof(struct amp_sdb_msg) &&
+	    ((struct amp_sdb_msg *)(void *)ans)->type == AMP_CLIENT_SDB_ERROR) {
+		struct amp_sdb_msg e;
+
+		memcpy(&e, ans, sizeof(e));
+		ret = e.index > 0 && e.index < 4096 ? -(int)e.index : -EPROTO;
+		seterr(err, errlen, "rpmsg-sdb: %.*s",
+		       (int)((size_t)r - sizeof(e)), (char *)ans + sizeof(e));
+		goto fail;
+	}
+	memcpy(&h, ans, sizeof(h) <= (size_t)r ? sizeof(h) : (size_t)r);
+	if ((size_t)r != sizeof(h) || shm < 0 || h.m.type != AMP_SDB_HELLO ||
+	    h.m.index != host_count || h.m.offset != count ||
+	    h.m.length != size || (uint64_t)count * size > h.pool_len) {
+		ret = -EPROTO;
+		seterr(err, errlen, "rpmsg-sdb: malformed answer to the HELLO");
+		goto fail;
+	}
+	delta = h.pool_off % (uint64_t)page;
+	map = mmap(NULL, (size_t)(h.pool_len + delta), PROT_READ | PROT_WRITE,
+		   MAP_SHARED, shm, (off_t)(h.pool_off - delta));
+	if (map == MAP_FAILED) {
+		ret = -errno;
+		seterr(err, errlen, "rpmsg-sdb: mmap: %s", strerror(errno));
+		goto fail;
+	}
+	close(shm);
+	out->fd = fd;
+	out->map = map;
+	out->map_len = (size_t)(h.pool_len + delta);
+	out->pool = (uint8_t *)map + delta;
+	out->pool_len = h.pool_len;
+	out->count = count;
+	out->host_count = host_count;
+	out->size = size;
+	return 0;
+fail:
+	if (shm >= 0)
+		close(shm);
+	close(fd);
+	return ret;
+}
+
+void amp_client_sdb_close(struct amp_client_sdb *s)
+{
+	if (s->map)
+		munmap(s->map, s->map_len);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->map = NULL;
+	s->pool = NULL;
+	s->fd = -1;
+}
+
+int amp_client_sdb_send(const struct amp_client_sdb *s, uint32_t type,
+			uint32_t index, uint32_t offset, uint32_t length)
+{
+	struct amp_sdb_msg m = { type, index, offset, length };
+
+	if (send(s->fd, &m, sizeof(m), MSG_NOSIGNAL) < 0)
+		return -errno;
+	return 0;
+}
+
+int amp_client_sdb_recv(const struct amp_client_sdb *s, struct amp_sdb_msg *m,
+			int timeout_ms)
+{
+	uint8_t buf[sizeof(*m) + AMP_CLIENT_SDB_ERROR_MAX];
+	int pass;
+	ssize_t r;
+
+	if (!wait_fd(s->fd, POLLIN, timeout_ms))
+		return -ETIMEDOUT;
+	r = recv_fd(s->fd, buf, sizeof(buf), &pass);
+	if (pass >= 0)
+		close(pass);
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return 0;
+	if ((size_t)r < sizeof(*m))
+		return -EPROTO;
+	memcpy(m, buf, sizeof(*m));
+	return 1;
 }

@@ -10,7 +10,10 @@
  * it answers them itself.  Every announced channel becomes a listening
  * SOCK_SEQPACKET socket <run-dir>/<rproc>/<channel>; every accepted
  * client gets its own RPMsg endpoint bound to the channel, so replies
- * find their way back to the client that caused them.
+ * find their way back to the client that caused them.  rpmsg-sdb is the
+ * exception: one client at a time, for which the daemon is the host end
+ * of the shared-buffer service (sdb.h) and passes the pool's memory
+ * (docs/sdb.md).
  *
  * Objects that an rproc event can kill while a loop is walking them
  * (clients, channels) are only marked dead and unlinked from the rpmsg
@@ -38,6 +41,7 @@
 
 #include <ampkit/client.h>
 #include <ampkit/rproc.h>
+#include <ampkit/sdb.h>
 
 #include "daemon.h"
 #include "ttyport.h"
@@ -75,6 +79,23 @@ struct waiter {
 };
 
 struct chan;
+struct client;
+
+/* An rpmsg-sdb client's session (one per channel at a time): the host
+ * end of the service, whose buffers the client fills and reads. */
+enum sess_state { SESS_HELLO, SESS_MATCH, SESS_ACTIVE };
+#define SDB_MATCH_TIMEOUT_NS 10000000000ull
+
+struct sess {
+	struct amp_sdb sdb;
+	struct client *c;
+	uint8_t state;	   /* enum sess_state */
+	bool open;	   /* sdb opened */
+	uint64_t deadline; /* SESS_MATCH: for the firmware's answer */
+	uint64_t pool_off, pool_len;
+	int shm_fd;
+	uint32_t bad; /* refused client messages */
+};
 
 struct client {
 	struct client *next;
@@ -84,6 +105,7 @@ struct client {
 	bool ept_live;
 	uint32_t dropped; /* replies the client's socket had no room for */
 	struct amp_rpmsg_ept ept;
+	struct sess *sess; /* rpmsg-sdb */
 };
 
 struct chan {
@@ -97,6 +119,11 @@ struct chan {
 	struct client *clients;
 	struct amp_ttyport *tty; /* a tty channel's pty bridge */
 	char tty_name[24];	 /* "ttyRPMSG<n>" */
+	bool sdb;		 /* rpmsg-sdb: one session at a time */
+	/* The last session's host end, kept bound after its client went
+	 * until the next one is matched: what the firmware still hands to
+	 * that address is given back, and no other endpoint gets it. */
+	struct sess *parked;
 };
 
 enum pobj_kind { P_EFD, P_LISTEN, P_CLIENT, P_TTY, P_TTYWATCH };
@@ -331,6 +358,13 @@ static bool safe_name(const char *s)
 
 /* ---- the rproc thread: channels and clients --------------------------- */
 
+static void sess_free(struct sess *ss)
+{
+	if (ss && ss->open)
+		amp_sdb_close(&ss->sdb);
+	free(ss);
+}
+
 static void client_kill(struct rproc_ctx *ctx, struct client *c)
 {
 	if (c->dead)
@@ -339,6 +373,22 @@ static void client_kill(struct rproc_ctx *ctx, struct client *c)
 	if (c->ept_live) {
 		amp_rpmsg_destroy_ept(&c->ept);
 		c->ept_live = false;
+	}
+	if (c->sess && c->sess->open) {
+		if (c->sess->bad)
+			dlog(ctx->d, ctx->name,
+			     "rpmsg-sdb: session ended, %u client messages "
+			     "refused",
+			     c->sess->bad);
+		if (c->ch->dead) {
+			amp_sdb_close(&c->sess->sdb);
+			c->sess->open = false;
+		} else {
+			sess_free(c->ch->parked);
+			c->ch->parked = c->sess;
+			c->sess->c = NULL;
+			c->sess = NULL;
+		}
 	}
 	sock_close(c->fd); /* the client reads EOF */
 	c->fd = -1;
@@ -357,6 +407,8 @@ static void chan_kill(struct rproc_ctx *ctx, struct chan *ch)
 	}
 	for (struct client *c = ch->clients; c; c = c->next)
 		client_kill(ctx, c);
+	sess_free(ch->parked);
+	ch->parked = NULL;
 	if (ch->lfd >= 0) {
 		unlink(ch->path);
 		listener_close(ch->lfd, NULL);
@@ -545,6 +597,7 @@ static void chan_up(struct rproc_ctx *ctx, const char *name, uint32_t addr)
 	ch->lfd = -1;
 	ch->addr = addr;
 	snprintf(ch->name, sizeof(ch->name), "%s", name);
+	ch->sdb = !strcmp(name, AMP_SDB_NAME);
 	chan_append(ctx, ch);
 	if (!safe_name(name)) {
 		dlog(ctx->d, ctx->name,
@@ -628,6 +681,385 @@ static void client_rx(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 	client_kill(ctx, c);
 }
 
+/* ---- the rproc thread: rpmsg-sdb sessions ----------------------------- */
+
+/* An ERROR answer (client.h): the errno, what was refused, a reason. */
+static void sess_err(struct client *c, int err, uint32_t type, uint32_t index,
+		     const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void sess_err(struct client *c, int err, uint32_t type, uint32_t index,
+		     const char *fmt, ...)
+{
+	uint8_t buf[sizeof(struct amp_sdb_msg) + AMP_CLIENT_SDB_ERROR_MAX];
+	struct amp_sdb_msg m = { AMP_CLIENT_SDB_ERROR, (uint32_t)err, type,
+				 index };
+	va_list ap;
+	int n;
+
+	memcpy(buf, &m, sizeof(m));
+	va_start(ap, fmt);
+	n = vsnprintf((char *)buf + sizeof(m), AMP_CLIENT_SDB_ERROR_MAX, fmt,
+		      ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if (n >= AMP_CLIENT_SDB_ERROR_MAX)
+		n = AMP_CLIENT_SDB_ERROR_MAX - 1;
+	if (send(c->fd, buf, sizeof(m) + (size_t)n,
+		 MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		/* a client that does not read misses the answer */
+	}
+}
+
+static void sess_check(struct rproc_ctx *ctx, struct client *c);
+
+/* FILLED and RELEASE to the client must not be lost (a buffer would be
+ * lost with them): a client that does not read is cut off, which gives
+ * back what it held. */
+static void sess_send(struct client *c, uint32_t type, uint32_t index,
+		      uint32_t offset, uint32_t length)
+{
+	struct amp_sdb_msg m = { type, index, offset, length };
+	struct rproc_ctx *ctx = c->ch->ctx;
+
+	if (c->dead)
+		return;
+	sess_check(ctx, c); /* the HELLO's answer goes first */
+	if (c->dead)
+		return;
+	if (send(c->fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) ==
+	    (ssize_t)sizeof(m))
+		return;
+	dlog(ctx->d, ctx->name, "rpmsg-sdb: client cut off: send: %s",
+	     strerror(errno));
+	client_kill(ctx, c);
+}
+
+static void sess_filled(struct amp_sdb *s, uint32_t index, void *data,
+			uint32_t len)
+{
+	struct sess *ss = s->priv;
+	size_t off = (size_t)((uint8_t *)data -
+			      (s->pool + (size_t)index * s->cfg.size));
+
+	if (!ss->c) { /* parked: nobody to read it */
+		amp_sdb_release(s, index, AMP_DEADLINE_NOW);
+		return;
+	}
+	sess_send(ss->c, AMP_SDB_FILLED, index, (uint32_t)off, len);
+}
+
+static void sess_released(struct amp_sdb *s, uint32_t index)
+{
+	struct sess *ss = s->priv;
+
+	if (ss->c)
+		sess_send(ss->c, AMP_SDB_RELEASE, index, 0, 0);
+}
+
+/* The client's HELLO: open the host end with its layout. */
+static void sess_hello(struct rproc_ctx *ctx, struct client *c,
+		       const struct amp_sdb_msg *m)
+{
+	struct amp_rpmsg_dev *dev = amp_rproc_rpmsg(ctx->rp);
+	struct sess *ss = c->sess;
+	struct amp_sdb_cfg cfg = { .count = m->offset,
+				   .host_count = m->index,
+				   .size = m->length };
+	uint64_t base;
+	void *va;
+	int r, fd;
+
+	if (!dev || amp_rproc_carveout(ctx->rp, AMP_SDB_CARVEOUT, &cfg.pool_pa,
+				       &va, &cfg.pool_len) < 0) {
+		sess_err(c, ENOENT, AMP_SDB_HELLO, 0,
+			 "%s declares no %s carveout", ctx->name,
+			 AMP_SDB_CARVEOUT);
+		client_kill(ctx, c);
+		return;
+	}
+	fd = amp_rproc_shm_fd(ctx->rp, &base);
+	if (fd < 0 || cfg.pool_pa < base) {
+		sess_err(c, ENOTSUP, AMP_SDB_HELLO, 0,
+			 "platform %s cannot pass its shared memory",
+			 amp_rproc_platform(ctx->rp));
+		client_kill(ctx, c);
+		return;
+	}
+	r = amp_sdb_open(&ss->sdb, dev, &cfg, AMP_RPMSG_ADDR_ANY, c->ch->addr,
+			 sess_filled, ss);
+	if (r < 0) {
+		if (r == -AMP_EINVAL)
+			sess_err(
+				c, EINVAL, AMP_SDB_HELLO, 0,
+				"layout %u x %u bytes (%u the host's) does not "
+				"fit: 1..%u buffers, a multiple of 8 bytes "
+				"each, %llu bytes in all",
+				cfg.count, cfg.size, cfg.host_count,
+				AMP_SDB_MAX_BUFS,
+				(unsigned long long)cfg.pool_len);
+		else
+			sess_err(c, -r, AMP_SDB_HELLO, 0, "cannot open: %s",
+				 strerror(-r));
+		client_kill(ctx, c);
+		return;
+	}
+	ss->sdb.on_released = sess_released;
+	ss->open = true;
+	ss->shm_fd = fd;
+	ss->pool_off = cfg.pool_pa - base;
+	ss->pool_len = cfg.pool_len;
+	ss->state = SESS_MATCH;
+	ss->deadline = now_ns() + SDB_MATCH_TIMEOUT_NS;
+}
+
+/* Waiting for the firmware's HELLO: answer the client once matched. */
+static void sess_check(struct rproc_ctx *ctx, struct client *c)
+{
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct sess *ss = c->sess;
+	struct amp_client_sdb_hello h = {
+		{ AMP_SDB_HELLO, ss->sdb.cfg.host_count, ss->sdb.cfg.count,
+		  ss->sdb.cfg.size },
+		ss->pool_off,
+		ss->pool_len
+	};
+	struct iovec iov = { .iov_base = &h, .iov_len = sizeof(h) };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cm.space,
+			    .msg_controllen = sizeof(cm.space) };
+	struct cmsghdr *hd = CMSG_FIRSTHDR(&m);
+
+	if (c->dead || ss->state != SESS_MATCH)
+		return;
+	if (ss->sdb.refused) {
+		sess_err(c, EPROTO, AMP_SDB_HELLO, 0,
+			 "the firmware refused the layout");
+		client_kill(ctx, c);
+		return;
+	}
+	if (!ss->sdb.matched) {
+		if (now_ns() < ss->deadline)
+			return;
+		sess_err(c, ETIMEDOUT, AMP_SDB_HELLO, 0,
+			 "no answer from the firmware");
+		client_kill(ctx, c);
+		return;
+	}
+	hd->cmsg_level = SOL_SOCKET;
+	hd->cmsg_type = SCM_RIGHTS;
+	hd->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(hd), &ss->shm_fd, sizeof(int));
+	if (sendmsg(c->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		client_kill(ctx, c);
+		return;
+	}
+	ss->state = SESS_ACTIVE;
+	sess_free(c->ch->parked); /* the firmware now sends to us */
+	c->ch->parked = NULL;
+	dlog(ctx->d, ctx->name, "rpmsg-sdb: session open, %u x %u bytes",
+	     ss->sdb.cfg.count, ss->sdb.cfg.size);
+}
+
+static void sess_check_all(struct rproc_ctx *ctx, uint64_t *timeout)
+{
+	for (struct chan *ch = ctx->chans; ch; ch = ch->next) {
+		if (!ch->sdb || ch->dead)
+			continue;
+		for (struct client *c = ch->clients; c; c = c->next) {
+			if (c->dead || c->sess->state != SESS_MATCH)
+				continue;
+			sess_check(ctx, c);
+			if (!c->dead && c->sess->state == SESS_MATCH &&
+			    *timeout > 20000000ull)
+				*timeout = 20000000ull; /* look again soon */
+		}
+	}
+}
+
+static bool peer_hung_up(int fd);
+
+/* The client went away: give the firmware back what the client held. */
+static void sess_gone(struct rproc_ctx *ctx, struct client *c)
+{
+	struct amp_sdb *s = &c->sess->sdb;
+	struct amp_rpmsg_dev *dev = amp_rproc_rpmsg(ctx->rp);
+
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; c->sess->open && dev && i < s->cfg.count; i++) {
+		if (s->state[i] != AMP_SDB_HELD)
+			continue;
+		if (amp_sdb_release(
+			    s, i,
+			    amp_port_deadline(dev->port, SEND_TIMEOUT_NS)) < 0)
+			break;
+		n++;
+	}
+	if (c->sess->open)
+		dlog(ctx->d, ctx->name,
+		     "rpmsg-sdb: client gone, %u firmware buffers given back",
+		     n);
+	client_kill(ctx, c);
+}
+
+static void sess_msg(struct rproc_ctx *ctx, struct client *c,
+		     const struct amp_sdb_msg *m)
+{
+	struct sess *ss = c->sess;
+	struct amp_sdb *s = &ss->sdb;
+	struct amp_rpmsg_dev *dev = amp_rproc_rpmsg(ctx->rp);
+	uint64_t deadline;
+	int r;
+
+	if (ss->state == SESS_HELLO) {
+		if (m->type == AMP_SDB_HELLO) {
+			sess_hello(ctx, c, m);
+			return;
+		}
+		sess_err(c, EINVAL, m->type, m->index,
+			 "the first message must be a HELLO");
+		client_kill(ctx, c);
+		return;
+	}
+	ss->bad++;
+	if (ss->state == SESS_MATCH) {
+		sess_err(c, EAGAIN, m->type, m->index,
+			 "wait for the answer to the HELLO");
+		return;
+	}
+	if (!dev) {
+		client_kill(ctx, c);
+		return;
+	}
+	deadline = amp_port_deadline(dev->port, SEND_TIMEOUT_NS);
+	if (m->type == AMP_SDB_FILLED) {
+		r = amp_sdb_take(s, m->index);
+		if (r == -AMP_EINVAL) {
+			sess_err(c, EINVAL, m->type, m->index,
+				 "buffer %u is not one of the host's (0..%u)",
+				 m->index, s->cfg.host_count - 1);
+			return;
+		}
+		if (r < 0) {
+			sess_err(c, EPERM, m->type, m->index,
+				 "buffer %u is not free", m->index);
+			return;
+		}
+		r = amp_sdb_send(s, m->index, m->offset, m->length, deadline);
+		if (r == -AMP_EINVAL) {
+			amp_sdb_unalloc(s, m->index);
+			sess_err(c, EINVAL, m->type, m->index,
+				 "bytes %u + %u are past the %u-byte buffer",
+				 m->offset, m->length, s->cfg.size);
+			return;
+		}
+		if (r < 0) {
+			amp_sdb_unalloc(s, m->index);
+			dlog(ctx->d, ctx->name,
+			     "rpmsg-sdb: client cut off: send: %s",
+			     strerror(-r));
+			client_kill(ctx, c);
+			return;
+		}
+	} else if (m->type == AMP_SDB_RELEASE) {
+		r = amp_sdb_release(s, m->index, deadline);
+		if (r == -AMP_EINVAL) {
+			sess_err(c, EPERM, m->type, m->index,
+				 "buffer %u is not a firmware buffer the "
+				 "client holds",
+				 m->index);
+			return;
+		}
+		if (r < 0) {
+			dlog(ctx->d, ctx->name,
+			     "rpmsg-sdb: client cut off: send: %s",
+			     strerror(-r));
+			client_kill(ctx, c);
+			return;
+		}
+	} else {
+		sess_err(c, EINVAL, m->type, m->index,
+			 "message type %u is not FILLED or RELEASE", m->type);
+		return;
+	}
+	ss->bad--; /* accepted */
+}
+
+static void sess_input(struct rproc_ctx *ctx, struct client *c)
+{
+	struct amp_sdb_msg m;
+	ssize_t r;
+
+	for (int i = 0; i < CLIENT_BATCH && !c->dead; i++) {
+		r = recv(c->fd, &m, sizeof(m), MSG_DONTWAIT | MSG_TRUNC);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				sess_gone(ctx, c);
+			return;
+		}
+		if (r == 0 && peer_hung_up(c->fd)) {
+			sess_gone(ctx, c);
+			return;
+		}
+		if (r != (ssize_t)sizeof(m)) {
+			c->sess->bad++;
+			sess_err(c, EINVAL, 0, 0,
+				 "a message is %zu bytes, not %zd", sizeof(m),
+				 r);
+			if (c->sess->state == SESS_HELLO)
+				client_kill(ctx, c);
+			continue;
+		}
+		sess_msg(ctx, c, &m);
+	}
+}
+
+/* One session at a time: a second client is told so, then reads EOF. */
+static void sess_accept(struct rproc_ctx *ctx, struct chan *ch, int fd)
+{
+	int sndbuf = CLIENT_SNDBUF;
+	struct client *c;
+
+	for (c = ch->clients; c; c = c->next) {
+		/* One that hung up but was not read yet is gone already. */
+		if (!c->dead && peer_hung_up(c->fd))
+			sess_gone(ctx, c);
+		if (c->dead)
+			continue;
+		struct client tmp = { .fd = fd };
+
+		sess_err(&tmp, EBUSY, AMP_SDB_HELLO, 0,
+			 "%s of %s is in use by another client", ch->name,
+			 ctx->name);
+		sock_close(fd);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c)
+		c->sess = calloc(1, sizeof(*c->sess));
+	if (!c || !c->sess) {
+		free(c);
+		sock_close(fd);
+		return;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	c->fd = fd;
+	c->ch = ch;
+	c->sess->c = c;
+	c->sess->shm_fd = -1;
+	c->next = ch->clients;
+	ch->clients = c;
+	ctx->dirty = true;
+}
+
 static void chan_accept(struct rproc_ctx *ctx, struct chan *ch)
 {
 	int sndbuf = CLIENT_SNDBUF, fd, r;
@@ -636,6 +1068,10 @@ static void chan_accept(struct rproc_ctx *ctx, struct chan *ch)
 	fd = accept4(ch->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
+	if (ch->sdb) {
+		sess_accept(ctx, ch, fd);
+		return;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		sock_close(fd);
@@ -707,6 +1143,10 @@ static void client_input(struct rproc_ctx *ctx, struct client *c)
 	ssize_t r;
 	int i, ret;
 
+	if (c->sess) {
+		sess_input(ctx, c);
+		return;
+	}
 	for (i = 0; i < CLIENT_BATCH && !c->dead; i++) {
 		r = recv(c->fd, ctx->msg, max, MSG_DONTWAIT | MSG_TRUNC);
 		if (r < 0) {
@@ -749,6 +1189,7 @@ static int reap_and_rebuild(struct rproc_ctx *ctx)
 		while ((c = *pp)) {
 			if (c->dead) {
 				*pp = c->next;
+				free(c->sess);
 				free(c);
 			} else {
 				pp = &c->next;
@@ -1154,6 +1595,7 @@ static void *rproc_thread(void *arg)
 		}
 		timeout = IDLE_TURN_NS;
 		expire_waiters(ctx, &timeout);
+		sess_check_all(ctx, &timeout);
 		for (i = 0; i < ctx->npfd; i++) {
 			ctx->pfd[i].revents = 0;
 			if (ctx->pkind[i] == P_TTY ||

@@ -256,6 +256,20 @@ int amp_rproc_carveout(struct amp_rproc *rp, const char *name, uint64_t *pa,
 	return -AMP_ENOENT;
 }
 
+int amp_rproc_shm_fd(struct amp_rproc *rp, uint64_t *pa_base)
+{
+	int fd;
+
+	if (rp->state == AMP_RPROC_OFFLINE || !rp->port || !rp->backend ||
+	    !rp->ops->shm_fd)
+		return -AMP_ENOENT;
+	fd = rp->ops->shm_fd(rp);
+	if (fd < 0)
+		return -AMP_ENOENT;
+	*pa_base = rp->ops->pa_base;
+	return fd;
+}
+
 /* ---- the firmware image ---- */
 
 struct fw_image {

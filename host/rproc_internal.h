@@ -59,6 +59,9 @@ struct amp_rproc_ops {
 			uint64_t deadline);
 	/* Release what prepare created.  Idempotent. */
 	void (*unprepare)(struct amp_rproc *rp);
+	/* The fd of the prepared shared memory, whose offset 0 is pa_base
+	 * (rp->shm.va), or -1 (NULL: the backend has none to give). */
+	int (*shm_fd)(const struct amp_rproc *rp);
 };
 
 /* What lives in the shared memory, as the resource handling placed it

@@ -183,6 +183,13 @@ static int process_pid(const struct amp_rproc *rp)
 	return p && p->child.pid > 0 ? p->child.pid : -1;
 }
 
+static int process_shm_fd(const struct amp_rproc *rp)
+{
+	const struct process *p = proc(rp);
+
+	return p ? p->link.shm.fd : -1;
+}
+
 const struct amp_rproc_ops amp_rproc_process_ops = {
 	.name = "posix",
 	.pa_base = AMP_POSIX_PA_BASE,
@@ -196,4 +203,5 @@ const struct amp_rproc_ops amp_rproc_process_ops = {
 	.pid = process_pid,
 	.wait_fds = process_wait_fds,
 	.unprepare = process_unprepare,
+	.shm_fd = process_shm_fd,
 };

@@ -573,6 +573,13 @@ static int qemu_wait_fds(struct amp_rproc *rp, struct pollfd *fds, int nfds,
 	return qemu_wait_any(qemu_of(rp), fds, nfds, deadline);
 }
 
+static int qemu_shm_fd(const struct amp_rproc *rp)
+{
+	const struct qemu *q = qemu_of(rp);
+
+	return q ? q->ram.fd : -1;
+}
+
 const struct amp_rproc_ops amp_rproc_qemu_ops = {
 	.name = "qemu-m4",
 	.pa_base = AMP_MPS2_WINDOW_PA,
@@ -588,4 +595,5 @@ const struct amp_rproc_ops amp_rproc_qemu_ops = {
 	.bell_rtt = qemu_bell_rtt,
 	.wait_fds = qemu_wait_fds,
 	.unprepare = qemu_unprepare,
+	.shm_fd = qemu_shm_fd,
 };

@@ -121,6 +121,14 @@ long amp_rproc_trace(struct amp_rproc *rp, char *buf, size_t len);
 int amp_rproc_carveout(struct amp_rproc *rp, const char *name, uint64_t *pa,
 		       void **va, uint64_t *len);
 
+/* The file descriptor of the coprocessor's shared memory (a memfd or
+ * file), for passing to another process that maps it: offset 0 of the
+ * file is device address *pa_base, so a carveout at pa is at file offset
+ * pa - *pa_base.  The fd stays the rproc's (do not close it); valid while
+ * amp_rproc_carveout is.  -AMP_ENOENT when not running or the platform
+ * has none. */
+int amp_rproc_shm_fd(struct amp_rproc *rp, uint64_t *pa_base);
+
 /* The host end of the RPMsg link (valid while running; after a crash
  * until the next stop or recovery). */
 struct amp_rpmsg_dev *amp_rproc_rpmsg(struct amp_rproc *rp);

@@ -75,6 +75,9 @@ struct amp_sdb;
  * with amp_sdb_release, now (from the callback) or later. */
 typedef void (*amp_sdb_filled_cb)(struct amp_sdb *s, uint32_t index, void *data,
 				  uint32_t len);
+/* Buffer `index`, one of ours we had handed over, came back (the peer's
+ * RELEASE): it is free again. */
+typedef void (*amp_sdb_released_cb)(struct amp_sdb *s, uint32_t index);
 
 struct amp_sdb_stats {
 	uint64_t tx_bytes, rx_bytes; /* handed over, received */
@@ -100,6 +103,8 @@ struct amp_sdb {
 	struct amp_sdb_cfg cfg;
 	uint8_t *pool; /* local mapping of pool_pa */
 	amp_sdb_filled_cb on_filled;
+	/* Optional, NULL after amp_sdb_open(): set it after opening. */
+	amp_sdb_released_cb on_released;
 	void *priv;
 	uint8_t host;	 /* our role */
 	uint8_t matched; /* both sides have the same layout */
@@ -135,6 +140,11 @@ void amp_sdb_close(struct amp_sdb *s);
  */
 int amp_sdb_alloc(struct amp_sdb *s, void **data, uint32_t *cap,
 		  uint64_t deadline);
+/* Allocate our free buffer `index` in particular (a host whose buffers
+ * another process fills, say): 0, or -AMP_EINVAL if it is not ours or
+ * out of range, -AMP_EBUSY if it is not free, -AMP_ENOTCONN before the
+ * HELLO. */
+int amp_sdb_take(struct amp_sdb *s, uint32_t index);
 /* Hand buffer `index` (allocated, filled) to the peer: bytes [offset,
  * offset + len).  -AMP_EINVAL if we did not allocate it or the range is
  * outside it; the buffer then stays ours. */

@@ -16,3 +16,16 @@ amp_add_test(test_daemon_cli ${CMAKE_CURRENT_LIST_DIR}/test_daemon_cli.c
 target_compile_definitions(test_daemon_cli PRIVATE
   AMPKIT_BIN="$<TARGET_FILE:ampkit>")
 add_dependencies(test_daemon_cli ampkit ampkit-fw-bench)
+# Shared buffers through the daemon: the rpmsg-sdb socket, fd passing,
+# 64 MiB each way checked, refused messages, EOF on a crash.
+amp_add_test(test_daemon_sdb ${CMAKE_CURRENT_LIST_DIR}/test_daemon_sdb.c
+             LIBS ampkit_client LABELS integration)
+target_compile_definitions(test_daemon_sdb PRIVATE
+  AMPKIT_BIN="$<TARGET_FILE:ampkit>")
+add_dependencies(test_daemon_sdb ampkit ampkit-fw-bench)
+if(AMP_HAVE_M4)
+  add_dependencies(test_daemon_sdb firmware_m4)
+  add_test(NAME test_daemon_sdb_qemu COMMAND test_daemon_sdb qemu-m4)
+  set_tests_properties(test_daemon_sdb_qemu PROPERTIES LABELS integration
+    TIMEOUT 300 ENVIRONMENT "AMPKIT_FW_DIR=${PROJECT_BINARY_DIR}/firmware")
+endif()

@@ -4,7 +4,8 @@
  * bytes checked in place, a full pool that makes the producer wait (and
  * a deadline that ends the wait), every ownership error a peer can commit
  * refused and counted with nothing changed, a restart giving the pool
- * back, a host end opened again at another address, and many megabytes through
+ * back, a host end opened again at another address, the on_released
+ * callback, a buffer taken by index, and many megabytes through
  * a small pool, CRC-checked.
  */
 #include <stdarg.h>
@@ -48,6 +49,15 @@ static void on_filled(struct amp_sdb *s, uint32_t index, void *data,
 	if (d->release)
 		assert_int_equal(amp_sdb_release(s, index, AMP_DEADLINE_NOW),
 				 0);
+}
+
+static uint32_t released_n, released_last;
+
+static void on_released(struct amp_sdb *s, uint32_t index)
+{
+	(void)s;
+	released_n++;
+	released_last = index;
 }
 
 static void ignore_rx(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
@@ -229,6 +239,59 @@ static void test_both_directions_in_place(void **state)
 		assert_int_equal(f->r.last_len, 1);
 		assert_int_equal(f->r.last_first, 0x5a);
 	}
+}
+
+/* on_released tells the producer each buffer that came home, once,
+ * and only for a release that was accepted. */
+static void test_released_callback(void **state)
+{
+	struct fixture *f = *state;
+	int i;
+
+	released_n = 0;
+	f->h.sdb.on_released = on_released;
+	f->r.release = false;
+	i = produce(&f->h.sdb, 1, 100, AMP_DEADLINE_NOW);
+	assert_true(i >= 0);
+	pump(f);
+	assert_int_equal(f->r.got, 1);
+	assert_int_equal(released_n, 0); /* still held by the remote */
+	/* A release of a buffer not lent is refused: no callback. */
+	lie(f, AMP_SDB_RELEASE, (uint32_t)(i + 1) % HOST_COUNT, 0, 0);
+	assert_int_equal(released_n, 0);
+	assert_int_equal(f->h.sdb.stats.bad, 1);
+	assert_int_equal(
+		amp_sdb_release(&f->r.sdb, (uint32_t)i, AMP_DEADLINE_NOW), 0);
+	pump(f);
+	assert_int_equal(released_n, 1);
+	assert_int_equal(released_last, (uint32_t)i);
+	assert_int_equal(f->h.sdb.state[i], AMP_SDB_FREE);
+	/* A double release: refused, no second callback. */
+	lie(f, AMP_SDB_RELEASE, (uint32_t)i, 0, 0);
+	assert_int_equal(released_n, 1);
+	assert_int_equal(f->h.sdb.stats.bad, 2);
+}
+
+/* amp_sdb_take: one buffer by index, only one of ours that is free. */
+static void test_take_by_index(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(amp_sdb_take(&f->h.sdb, COUNT), -AMP_EINVAL);
+	assert_int_equal(amp_sdb_take(&f->h.sdb, HOST_COUNT), -AMP_EINVAL);
+	assert_int_equal(amp_sdb_take(&f->r.sdb, 0), -AMP_EINVAL);
+	assert_int_equal(amp_sdb_take(&f->h.sdb, 2), 0);
+	assert_int_equal(f->h.sdb.state[2], AMP_SDB_TAKEN);
+	assert_int_equal(amp_sdb_take(&f->h.sdb, 2), -AMP_EBUSY);
+	assert_int_equal(amp_sdb_send(&f->h.sdb, 2, 0, 8, AMP_DEADLINE_NOW), 0);
+	assert_int_equal(amp_sdb_take(&f->h.sdb, 2), -AMP_EBUSY); /* lent */
+	pump(f);
+	assert_int_equal(f->r.got, 1);
+	assert_int_equal(f->r.last_index, 2);
+	assert_int_equal(amp_sdb_take(&f->h.sdb, 2), 0); /* back home */
+	assert_int_equal(amp_sdb_unalloc(&f->h.sdb, 2), 0);
+	assert_int_equal(amp_sdb_take(&f->r.sdb, HOST_COUNT), 0);
+	assert_int_equal(f->h.sdb.stats.bad + f->r.sdb.stats.bad, 0);
 }
 
 /* Every host buffer lent and held by the remote: the host's producer
@@ -553,6 +616,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_both_directions_in_place,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_released_callback, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_take_by_index, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_full_pool_waits, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ownership_errors, setup,
