@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ampkit/bench_proto.h>
 #include <ampkit/rproc.h>
 #include <ampkit/sdb.h>
 
@@ -33,32 +34,13 @@ struct sdb_run {
 	volatile uint64_t sink;
 };
 
-static void read_once(struct sdb_run *r, const void *data, uint32_t len)
-{
-	const uint64_t *w = data;
-	uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-	uint32_t i, n = len / 8;
-
-	/* Four sums, so the adds do not wait on each other (as the
-	 * firmware's consumer does). */
-	for (i = 0; i + 4 <= n; i += 4) {
-		s0 += w[i];
-		s1 += w[i + 1];
-		s2 += w[i + 2];
-		s3 += w[i + 3];
-	}
-	for (; i < n; i++)
-		s0 += w[i];
-	r->sink = s0 + s1 + s2 + s3;
-}
-
 static void on_filled(struct amp_sdb *s, uint32_t index, void *data,
 		      uint32_t len)
 {
 	struct sdb_run *r = s->priv;
 	struct amp_rpmsg_dev *dev = s->ept.dev;
 
-	read_once(r, data, len);
+	r->sink = amp_bench_read_once(data, len);
 	r->got++;
 	amp_sdb_release(s, index, amp_port_deadline(dev->port, 5 * SEC));
 }

@@ -162,3 +162,20 @@ bool amp_bench_buf_check(const uint8_t *buf, uint32_t len)
 	return total == len &&
 	       amp_crc16(0, buf + hdr, len - hdr) == amp_get_le16(buf + 4);
 }
+
+uint64_t amp_bench_read_once(const void *data, uint32_t len)
+{
+	const uint64_t *w = data;
+	uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	uint32_t i, n = len / 8;
+
+	for (i = 0; i + 4 <= n; i += 4) {
+		s0 += w[i];
+		s1 += w[i + 1];
+		s2 += w[i + 2];
+		s3 += w[i + 3];
+	}
+	for (; i < n; i++)
+		s0 += w[i];
+	return s0 + s1 + s2 + s3;
+}

@@ -308,48 +308,9 @@ int amp_client_open(const char *run_dir, const char *rproc, const char *channel,
 	return fd;
 }
 
-ssize_t amp_client_recv(int fd, void *buf, size_t len, int flags)
-{
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(4 * sizeof(int))];
-	} c;
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr m = { .msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = c.space,
-			    .msg_controllen = sizeof(c.space) };
-	struct cmsghdr *cm;
-	bool notice = false;
-	ssize_t r;
-	size_t i, nfd;
-	int *fds;
-
-	r = recvmsg(fd, &m, flags | MSG_CMSG_CLOEXEC);
-	if (r < 0)
-		return r;
-	/* The daemon marks its notices with a passed fd: data from the
-	 * firmware never carries one, so no payload is mistaken for one. */
-	for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		fds = (int *)(void *)CMSG_DATA(cm);
-		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < nfd; i++)
-			close(fds[i]);
-		notice = true;
-	}
-	if (notice) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	return r;
-}
-
-/* ---- shared buffers ---------------------------------------------------- */
-
-/* One message, with the fd it carries (or -1) in *fd. */
-static ssize_t recv_fd(int fd, void *buf, size_t len, int *pass)
+/* One message (recvmsg `flags`), with the first fd it carries in *pass
+ * (-1: none; any others are closed). */
+static ssize_t recv_fd(int fd, void *buf, size_t len, int flags, int *pass)
 {
 	union {
 		struct cmsghdr h;
@@ -366,9 +327,7 @@ static ssize_t recv_fd(int fd, void *buf, size_t len, int *pass)
 	ssize_t r;
 
 	*pass = -1;
-	do
-		r = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
-	while (r < 0 && errno == EINTR);
+	r = recvmsg(fd, &m, flags | MSG_CMSG_CLOEXEC);
 	for (cm = CMSG_FIRSTHDR(&m); r >= 0 && cm; cm = CMSG_NXTHDR(&m, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -383,6 +342,23 @@ static ssize_t recv_fd(int fd, void *buf, size_t len, int *pass)
 	}
 	return r;
 }
+
+ssize_t amp_client_recv(int fd, void *buf, size_t len, int flags)
+{
+	int pass;
+	ssize_t r = recv_fd(fd, buf, len, flags, &pass);
+
+	/* The daemon marks its notices with a passed fd: data from the
+	 * firmware never carries one, so no payload is mistaken for one. */
+	if (pass >= 0) {
+		close(pass);
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return r;
+}
+
+/* ---- shared buffers ---------------------------------------------------- */
 
 int amp_client_sdb_open(const char *run_dir, const char *rproc, uint32_t count,
 			uint32_t host_count, uint32_t size,
@@ -417,7 +393,9 @@ int amp_client_sdb_open(const char *run_dir, const char *rproc, uint32_t count,
 		       REQUEST_TIMEOUT_MS / 1000);
 		goto fail;
 	}
-	r = recv_fd(fd, ans, sizeof(ans), &shm);
+	do
+		r = recv_fd(fd, ans, sizeof(ans), 0, &shm);
+	while (r < 0 && errno == EINTR);
 	if (r < 0) {
 		ret = -errno;
 		seterr(err, errlen, "rpmsg-sdb: recv: %s", strerror(errno));
@@ -501,7 +479,9 @@ int amp_client_sdb_recv(const struct amp_client_sdb *s, struct amp_sdb_msg *m,
 
 	if (!wait_fd(s->fd, POLLIN, timeout_ms))
 		return -ETIMEDOUT;
-	r = recv_fd(s->fd, buf, sizeof(buf), &pass);
+	do
+		r = recv_fd(s->fd, buf, sizeof(buf), 0, &pass);
+	while (r < 0 && errno == EINTR);
 	if (pass >= 0)
 		close(pass);
 	if (r < 0)

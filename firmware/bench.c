@@ -364,26 +364,6 @@ static uint32_t produce_to; /* who asked, for the answer */
 static uint8_t sdb_touch;
 static volatile uint64_t sdb_sink;
 
-/* Read every 64-bit word once, as a consumer of the data would. */
-static void sdb_read_once(const void *data, uint32_t len)
-{
-	const uint64_t *w = data;
-	uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-	uint32_t i, n = len / 8;
-
-	/* Four sums, so the adds do not wait on each other: the loop runs
-	 * at the memory's pace, not at one add a cycle. */
-	for (i = 0; i + 4 <= n; i += 4) {
-		s0 += w[i];
-		s1 += w[i + 1];
-		s2 += w[i + 2];
-		s3 += w[i + 3];
-	}
-	for (; i < n; i++)
-		s0 += w[i];
-	sdb_sink = s0 + s1 + s2 + s3;
-}
-
 static int sdb_give_back(uint32_t index)
 {
 	struct amp_rpmsg_dev *dev = sdb.ept.dev;
@@ -402,7 +382,7 @@ static void sdb_filled(struct amp_sdb *s, uint32_t index, void *data,
 {
 	(void)s;
 	if (sdb_touch) {
-		sdb_read_once(data, len);
+		sdb_sink = amp_bench_read_once(data, len);
 		sdb_good++;
 	} else if (amp_bench_buf_check(data, len)) {
 		sdb_good++;

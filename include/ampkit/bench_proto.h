@@ -60,6 +60,12 @@ void amp_bench_pattern(uint8_t *buf, uint32_t off, uint32_t len);
 void amp_bench_buf_fill(uint8_t *buf, uint32_t len, uint32_t off);
 bool amp_bench_buf_check(const uint8_t *buf, uint32_t len);
 
+/* Read len bytes once, a 64-bit word at a time (len a multiple of 8),
+ * as a consumer of shared-buffer data would; returns their sum so the
+ * reads cannot be optimised away.  Four sums, so the adds do not wait on
+ * each other: it runs at the memory's pace, not one add a cycle. */
+uint64_t amp_bench_read_once(const void *data, uint32_t len);
+
 /* The responder, as the seed's firmware runs it (without the logging). */
 struct amp_bench_resp {
 	uint32_t expected; /* 0: idle, waiting for a header */
