@@ -149,6 +149,11 @@ struct amp_bench_result {
 	char why[128]; /* what went wrong when !ok */
 };
 
+/* The summary of a result's n timed repetitions (samples sorted in
+ * place), and its rates from total and msgs. */
+void amp_bench_result_timed(struct amp_bench_result *res, uint64_t *samples,
+			    uint32_t n);
+
 /* One seed test: `reps` repetitions of (block, blocks) after one
  * unmeasured warm-up (if warmup).  Fills res (mode, matrix and the buffer
  * fields are the caller's).  Returns 0, or -1 if any repetition failed. */
@@ -204,8 +209,8 @@ enum {
 	AMP_BENCH_T_M4_PINGPONG, /* qemu-m4 pingpong / doorbell RTT <= 2 */
 	AMP_BENCH_T_M4_BOOT,	 /* qemu-m4 start to announced <= 1000 ms */
 	AMP_BENCH_T_SDB_MEMCPY,	 /* sdb 1 MiB buffers / memcpy >= 0.5 */
-	AMP_BENCH_T_SDB_RAW,	 /* sdb 1 MiB / raw 1 MiB (512 B) >= 3 */
-	AMP_BENCH_T_SDB_TTY,	 /* sdb 1 MiB / tty 1 MiB >= 10 */
+	AMP_BENCH_T_SDB_RAW,	 /* sdb / copy, >= 64 KiB, worst >= 3 */
+	AMP_BENCH_T_SDB_TTY,	 /* sdb / tty, >= 64 KiB, worst >= 10 */
 	AMP_BENCH_T_M4_SDB_RAW,	 /* the same two on qemu-m4 */
 	AMP_BENCH_T_M4_SDB_TTY,
 	AMP_BENCH_T_COUNT
@@ -341,6 +346,16 @@ int amp_bench_sdb_rows(struct amp_rproc *rp, uint32_t reps, uint64_t total,
 		       const struct amp_bench_result *proto,
 		       void (*rec)(void *ctx, const struct amp_bench_result *),
 		       void *ctx, char *err, size_t errlen);
+
+/* The same rows through `ampkit daemon`'s rpmsg-sdb (the pool mapped
+ * from the passed fd, hand-overs on the socket), the firmware's control
+ * channel through the daemon too. */
+int amp_bench_sdb_daemon_rows(const char *run_dir, const char *rproc,
+			      uint64_t spin_ns, uint32_t reps, uint64_t total,
+			      const struct amp_bench_result *proto,
+			      void (*rec)(void *ctx,
+					  const struct amp_bench_result *),
+			      void *ctx, char *err, size_t errlen);
 
 void amp_bench_opts_default(struct amp_bench_opts *o);
 /* 0: every test ok; 1: an ack was wrong, a test timed out or a transport

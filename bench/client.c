@@ -208,12 +208,7 @@ static int test_end(struct test_run *t)
 {
 	struct amp_bench_result *res = t->res;
 
-	res->reps = t->done;
-	amp_bench_stats(t->samples, t->done, &res->st);
-	if (res->st.median_ns) {
-		res->bytes_per_s = (double)res->total * 1e9 / res->st.median_ns;
-		res->msgs_per_s = (double)res->msgs * 1e9 / res->st.median_ns;
-	}
+	amp_bench_result_timed(res, t->samples, t->done);
 	free(t->samples);
 	free(t->first);
 	free(t->pat);

@@ -646,13 +646,24 @@ static void record_cb(void *ctx, const struct amp_bench_result *res)
 	record(ctx, res);
 }
 
+/* The shared-buffer rows' repetitions and bytes per repetition. */
+static uint32_t sdb_reps(const struct amp_bench_opts *o)
+{
+	return o->reps ? o->reps : o->quick ? 2 : 5;
+}
+
+static uint64_t sdb_total(const struct amp_bench_opts *o)
+{
+	return o->quick ? 8u << 20 : 64u << 20;
+}
+
 /* The shared-buffer rows on a firmware of their own. */
 static void run_sdb(struct run *run)
 {
 	struct amp_bench_result proto = { .mode = "sdb" };
 	struct amp_rproc *rp = start_firmware(run, BUF_DEFAULT, 0, &proto);
-	uint32_t reps = run->o->reps ? run->o->reps : run->o->quick ? 2 : 5;
-	uint64_t total = run->o->quick ? 8u << 20 : 64u << 20;
+	uint32_t reps = sdb_reps(run->o);
+	uint64_t total = sdb_total(run->o);
 	char err[200];
 
 	if (!rp)
@@ -663,6 +674,22 @@ static void run_sdb(struct run *run)
 		setup_failed(run, "sdb", err);
 	amp_rproc_stop(rp);
 	amp_rproc_free(rp);
+}
+
+/* The same through the daemon (--via daemon), on the daemon's firmware. */
+static void run_sdb_daemon(struct run *run)
+{
+	const struct amp_bench_opts *o = run->o;
+	struct amp_bench_result proto = { .mode = "sdb-daemon",
+					  .platform = o->platform };
+	uint32_t reps = sdb_reps(o);
+	uint64_t total = sdb_total(o);
+	char err[200];
+
+	if (amp_bench_sdb_daemon_rows(o->daemon_run_dir, o->daemon_rproc,
+				      o->daemon_spin_ns, reps, total, &proto,
+				      record_cb, run, err, sizeof(err)) < 0)
+		setup_failed(run, "sdb-daemon", err);
 }
 
 /* Every row that runs the firmware, on run->o's platform. */
@@ -689,6 +716,9 @@ static void run_firmware_rows(struct run *run, uint32_t buf, uint32_t big,
 	}
 	if (o->modes & AMP_BENCH_MODE_SDB)
 		run_sdb(run);
+	if ((o->modes & AMP_BENCH_MODE_SDB) &&
+	    (o->modes & AMP_BENCH_MODE_DAEMON))
+		run_sdb_daemon(run);
 	if (o->modes & AMP_BENCH_MODE_SEEDCMP)
 		run_seed_compare(run);
 }

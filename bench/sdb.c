@@ -9,12 +9,23 @@
  * firmware is put in its "touch" mode for these rows, so no CRC or
  * pattern check runs on either side: the rows measure the hand-over and
  * the one pass over the data, and the tests check the bytes instead.
+ *
+ * Beside each size, the direct modes move the same bytes through the
+ * rings on rpmsg-raw, in transfers of that size (one seed test each way
+ * to the firmware, one "raw-produce" back): "copy" writes the data once
+ * into the application's buffer and the send copies it into 512-byte
+ * RPMsg buffers (to the host, the receiver copies it out, as a read() of
+ * /dev/rpmsgN would); "zerocopy" writes it in place in the RPMsg buffers.
+ * The firmware reads what it receives once ("raw-mode touch"), as the
+ * sdb consumer does, so every row pays the one pass over the data.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <ampkit/bench_proto.h>
+#include <ampkit/client.h>
 #include <ampkit/rproc.h>
 #include <ampkit/sdb.h>
 
@@ -22,6 +33,7 @@
 
 #define SDB_CHANNEL "rpmsg-sdb"
 #define CTL_CHANNEL "ampkit-ctl"
+#define RAW_CHANNEL "rpmsg-raw"
 #define SEC 1000000000ull
 
 static const uint32_t sizes[] = {
@@ -155,20 +167,158 @@ static uint64_t r2h(struct sdb_run *r, struct amp_bench_xport *cx, uint32_t n,
 	return t;
 }
 
+/* ---- the direct modes: the same bytes through the rings ---- */
+
+struct direct {
+	struct amp_rpmsg_ept ept;
+	struct amp_rpmsg_dev *dev;
+	bool zc, to_host;
+	uint8_t *app; /* the application's buffer, a transfer's size */
+	uint32_t size;
+	uint64_t got; /* to the host: bytes received */
+	int64_t ack;  /* to the firmware: the test's count, -1 until acked */
+	volatile uint64_t sink;
+};
+
+static void direct_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
+		      uint32_t src)
+{
+	struct direct *d = ept->priv;
+
+	(void)src;
+	if (!d->to_host) {
+		d->ack = amp_bench_ack_parse(data, len);
+		return;
+	}
+	if (d->zc)
+		d->sink = amp_bench_read_once(data, len);
+	else if (d->got + len <= d->size) /* more would fail the count */
+		memcpy(d->app + d->got, data, len);
+	d->got += len;
+}
+
+static bool acked(struct direct *d, uint64_t deadline_ns)
+{
+	while (d->ack < 0) {
+		int ret = amp_rpmsg_wait(
+			d->dev,
+			amp_port_deadline(d->dev->port,
+					  deadline_ns - amp_bench_now_ns()));
+
+		if ((ret < 0 && ret != -AMP_ETIMEDOUT) ||
+		    amp_bench_now_ns() >= deadline_ns)
+			return false;
+	}
+	return true;
+}
+
+/* One transfer of `size` bytes to the firmware as a seed test (its
+ * header first), written once; true when acknowledged whole. */
+static bool direct_h2r(struct direct *d, uint32_t size, uint32_t k)
+{
+	uint64_t end = amp_bench_now_ns() + 30 * SEC;
+	uint64_t dl = amp_port_deadline(d->dev->port, 30 * SEC);
+	uint32_t max = amp_rpmsg_max_payload(d->dev), off, n, cap;
+	int err = 0;
+
+	d->ack = -1;
+	if (!d->zc) {
+		memset(d->app, (int)k, size);
+		amp_bench_hdr_write(d->app, size, 0);
+	}
+	for (off = 0; off < size && !err; off += n) {
+		n = size - off < max ? size - off : max;
+		if (d->zc) {
+			uint8_t *buf =
+				amp_rpmsg_get_tx_buf(d->dev, &cap, dl, &err);
+
+			if (!buf)
+				break;
+			memset(buf, (int)k, n);
+			if (!off)
+				amp_bench_hdr_write(buf, size, 0);
+			err = amp_rpmsg_send_nocopy(&d->ept, AMP_RPMSG_ADDR_ANY,
+						    buf, n);
+		} else {
+			err = amp_rpmsg_send_deadline(&d->ept,
+						      AMP_RPMSG_ADDR_ANY,
+						      d->app + off, n, dl);
+		}
+	}
+	return err >= 0 && acked(d, end) && d->ack == size;
+}
+
+/* One transfer of `size` bytes from the firmware. */
+static bool direct_r2h(struct direct *d, struct amp_bench_xport *cx,
+		       uint32_t size)
+{
+	char cmd[64], err[100];
+
+	snprintf(cmd, sizeof(cmd), "raw-produce %u %u %s",
+		 (unsigned)d->ept.addr, (unsigned)size, d->zc ? "zc" : "copy");
+	d->got = 0;
+	d->size = size;
+	/* The answer follows the data on the same ring. */
+	return !ctl(cx, cmd, err, sizeof(err)) && d->got == size;
+}
+
+/* The rows of one direct mode for `size`, beside the sdb ones: n
+ * transfers each way, timed together. */
+static void direct_rows(struct direct *d, struct amp_bench_xport *cx,
+			uint32_t size, uint32_t n, uint32_t reps, uint64_t *t,
+			const struct amp_bench_result *proto,
+			void (*rec)(void *ctx, const struct amp_bench_result *),
+			void *ctx)
+{
+	for (int dir = 0; dir < 2; dir++) {
+		struct amp_bench_result res = *proto;
+
+		res.mode = d->zc ? "zerocopy" : "copy";
+		res.matrix = dir ? "r2h" : "h2r";
+		res.buf_size = d->dev->buf_size;
+		res.block = size;
+		res.blocks = n;
+		res.total = (uint64_t)n * size;
+		res.msg_max = amp_rpmsg_max_payload(d->dev);
+		res.msgs = res.total / res.msg_max;
+		res.ok = true;
+		d->to_host = dir;
+		for (uint32_t k = 0; k <= reps && res.ok; k++) {
+			uint64_t t0 = amp_bench_now_ns();
+
+			for (uint32_t i = 0; i < n && res.ok; i++)
+				res.ok = dir ? direct_r2h(d, cx, size)
+					     : direct_h2r(d, size, i);
+			if (k)
+				t[k - 1] = amp_bench_now_ns() - t0;
+		}
+		if (res.ok)
+			amp_bench_result_timed(&res, t, reps);
+		else
+			snprintf(res.why, sizeof(res.why),
+				 "%s transfer of %u B failed",
+				 dir ? "a to-host" : "a to-firmware",
+				 (unsigned)size);
+		rec(ctx, &res);
+	}
+}
+
 int amp_bench_sdb_rows(struct amp_rproc *rp, uint32_t reps, uint64_t total,
 		       const struct amp_bench_result *proto,
 		       void (*rec)(void *ctx, const struct amp_bench_result *),
 		       void *ctx, char *err, size_t errlen)
 {
+	const uint32_t max_size = sizes[sizeof(sizes) / sizeof(sizes[0]) - 1];
 	struct amp_bench_xport *cx;
 	struct amp_rpmsg_dev *dev = amp_rproc_rpmsg(rp);
 	struct sdb_run *r = calloc(1, sizeof(*r));
+	struct direct *d = calloc(1, sizeof(*d));
 	uint64_t pa, len, *t = calloc(reps, sizeof(*t));
-	uint32_t addr;
+	uint32_t addr, raw_addr;
 	void *va;
 	int ret = -1;
 
-	if (!r || !t || !dev) {
+	if (!r || !t || !d || !dev || !(d->app = malloc(max_size))) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -178,10 +328,18 @@ int amp_bench_sdb_rows(struct amp_rproc *rp, uint32_t reps, uint64_t total,
 			 SDB_CHANNEL);
 		goto out;
 	}
+	if (amp_rproc_wait_channel(rp, RAW_CHANNEL, &raw_addr, 5 * SEC) ||
+	    amp_rpmsg_create_ept(&d->ept, dev, RAW_CHANNEL, AMP_RPMSG_ADDR_ANY,
+				 raw_addr, direct_cb, d)) {
+		snprintf(err, errlen, "no endpoint on %s", RAW_CHANNEL);
+		goto out;
+	}
+	d->dev = dev;
 	cx = amp_bench_rpmsg_open(rp, CTL_CHANNEL, 5 * SEC, err, errlen);
 	if (!cx)
-		goto out;
-	if (ctl(cx, "sdb-mode touch", err, errlen) < 0)
+		goto ept;
+	if (ctl(cx, "sdb-mode touch", err, errlen) < 0 ||
+	    ctl(cx, "raw-mode touch", err, errlen) < 0)
 		goto close;
 	for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
 		uint32_t size = sizes[si], count = (uint32_t)(len / size);
@@ -230,23 +388,181 @@ int amp_bench_sdb_rows(struct amp_rproc *rp, uint32_t reps, uint64_t total,
 				if (k) /* the first is the warm-up */
 					t[k - 1] = ns;
 			}
-			if (res.ok) {
-				res.reps = reps;
-				amp_bench_stats(t, reps, &res.st);
-				res.bytes_per_s = (double)res.total * 1e9 /
-						  (double)res.st.median_ns;
-				res.msgs_per_s = (double)res.msgs * 1e9 /
-						 (double)res.st.median_ns;
-			}
+			if (res.ok)
+				amp_bench_result_timed(&res, t, reps);
 			rec(ctx, &res);
 		}
 		amp_sdb_close(&r->sdb);
+		for (int zc = 0; zc < 2; zc++) {
+			d->zc = zc;
+			direct_rows(d, cx, size, n, reps, t, proto, rec, ctx);
+		}
+	}
+	ret = ctl(cx, "sdb-mode check", err, errlen) ||
+			      ctl(cx, "raw-mode count", err, errlen)
+		      ? -1
+		      : 0;
+close:
+	amp_bench_xport_close(cx);
+ept:
+	amp_rpmsg_destroy_ept(&d->ept);
+out:
+	if (d)
+		free(d->app);
+	free(d);
+	free(t);
+	free(r);
+	return ret;
+}
+
+/* ---- the same rows through the daemon (mode sdb-daemon) ---- */
+
+struct dsdb {
+	struct amp_client_sdb s;
+	uint64_t free_mask; /* the host's buffers not lent */
+	uint32_t got;
+	volatile uint64_t sink;
+};
+
+/* One message from the daemon, handled: a RELEASE frees a host buffer,
+ * a FILLED is read once and given back.  0, or -errno (-EPIPE at
+ * end-of-file, -EPROTO for an ERROR: a message of ours was refused). */
+static int dsdb_one(struct dsdb *d, int timeout_ms)
+{
+	struct amp_sdb_msg m;
+	int r = amp_client_sdb_recv(&d->s, &m, timeout_ms);
+
+	if (r <= 0)
+		return r ? r : -EPIPE;
+	if (m.type == AMP_SDB_RELEASE && m.index < d->s.host_count) {
+		d->free_mask |= 1ull << m.index;
+		return 0;
+	}
+	if (m.type != AMP_SDB_FILLED || m.index < d->s.host_count ||
+	    m.index >= d->s.count || m.offset > d->s.size ||
+	    m.length > d->s.size - m.offset)
+		return -EPROTO;
+	d->sink = amp_bench_read_once(
+		d->s.pool + (size_t)m.index * d->s.size + m.offset, m.length);
+	d->got++;
+	return amp_client_sdb_send(&d->s, AMP_SDB_RELEASE, m.index, 0, 0);
+}
+
+static bool dsdb_h2r(struct dsdb *d, uint32_t n)
+{
+	uint64_t all = (1ull << d->s.host_count) - 1;
+
+	for (uint32_t k = 0; k < n; k++) {
+		int i;
+
+		while (!d->free_mask)
+			if (dsdb_one(d, 30000) < 0)
+				return false;
+		i = __builtin_ctzll(d->free_mask);
+		memset(d->s.pool + (size_t)i * d->s.size, (int)k, d->s.size);
+		d->free_mask &= ~(1ull << i);
+		if (amp_client_sdb_send(&d->s, AMP_SDB_FILLED, (uint32_t)i, 0,
+					d->s.size) < 0)
+			return false;
+	}
+	while (d->free_mask != all)
+		if (dsdb_one(d, 30000) < 0)
+			return false;
+	return true;
+}
+
+static bool dsdb_r2h(struct dsdb *d, struct amp_bench_xport *cx, uint32_t n)
+{
+	uint64_t deadline = amp_bench_now_ns() + 30 * SEC;
+	char cmd[48], ans[64];
+	int len;
+
+	snprintf(cmd, sizeof(cmd), "sdb-produce %u %u", (unsigned)n,
+		 (unsigned)d->s.size);
+	d->got = 0;
+	if (cx->ops->send(cx, cmd, (uint32_t)strlen(cmd), deadline) < 0)
+		return false;
+	/* The answer comes once all are handed over: after our releases. */
+	while (d->got < n)
+		if (dsdb_one(d, 30000) < 0)
+			return false;
+	len = cx->ops->recv(cx, ans, sizeof(ans), deadline);
+	return len > 2 && !strncmp(ans, "ok", 2);
+}
+
+int amp_bench_sdb_daemon_rows(const char *run_dir, const char *rproc,
+			      uint64_t spin_ns, uint32_t reps, uint64_t total,
+			      const struct amp_bench_result *proto,
+			      void (*rec)(void *ctx,
+					  const struct amp_bench_result *),
+			      void *ctx, char *err, size_t errlen)
+{
+	struct amp_bench_xport *cx;
+	struct dsdb *d = calloc(1, sizeof(*d));
+	uint64_t *t = calloc(reps, sizeof(*t));
+	int ret = -1;
+
+	if (!d || !t) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	cx = amp_bench_daemon_open(run_dir, rproc, CTL_CHANNEL, spin_ns, err,
+				   errlen);
+	if (!cx)
+		goto out;
+	if (ctl(cx, "sdb-mode touch", err, errlen) < 0)
+		goto close;
+	for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+		uint32_t size = sizes[si], count = 8, n;
+		int r;
+
+		/* The largest layout up to 8 buffers the pool takes. */
+		while ((r = amp_client_sdb_open(run_dir, rproc, count,
+						count / 2, size, &d->s, err,
+						errlen)) == -EINVAL &&
+		       count > 2)
+			count /= 2;
+		if (r == -EINVAL)
+			continue; /* not even two buffers of this size */
+		if (r < 0)
+			goto close;
+		d->free_mask = (1ull << d->s.host_count) - 1;
+		n = (uint32_t)(total / size);
+		n = n < 2 * count ? 2 * count : n;
+		for (int dir = 0; dir < 2; dir++) {
+			struct amp_bench_result res = *proto;
+
+			res.matrix = dir ? "r2h" : "h2r";
+			res.buf_size = size;
+			res.block = size;
+			res.blocks = n;
+			res.total = (uint64_t)n * size;
+			res.msgs = n;
+			res.msg_max = size;
+			res.ok = true;
+			for (uint32_t k = 0; k <= reps && res.ok; k++) {
+				uint64_t t0 = amp_bench_now_ns();
+
+				res.ok = dir ? dsdb_r2h(d, cx, n)
+					     : dsdb_h2r(d, n);
+				if (k)
+					t[k - 1] = amp_bench_now_ns() - t0;
+			}
+			if (res.ok)
+				amp_bench_result_timed(&res, t, reps);
+			else
+				snprintf(res.why, sizeof(res.why),
+					 "%u x %u B through the daemon failed",
+					 (unsigned)n, (unsigned)size);
+			rec(ctx, &res);
+		}
+		amp_client_sdb_close(&d->s);
 	}
 	ret = ctl(cx, "sdb-mode check", err, errlen);
 close:
 	amp_bench_xport_close(cx);
 out:
 	free(t);
-	free(r);
+	free(d);
 	return ret;
 }

@@ -46,3 +46,14 @@ void amp_bench_stats(uint64_t *samples, uint32_t n, struct amp_bench_stats *st)
 	rank = ((uint64_t)n * 99 + 99) / 100; /* ceil(0.99 n), >= 1 */
 	st->p99_ns = samples[rank - 1];
 }
+
+void amp_bench_result_timed(struct amp_bench_result *res, uint64_t *samples,
+			    uint32_t n)
+{
+	res->reps = n;
+	amp_bench_stats(samples, n, &res->st);
+	if (res->st.median_ns) {
+		res->bytes_per_s = (double)res->total * 1e9 / res->st.median_ns;
+		res->msgs_per_s = (double)res->msgs * 1e9 / res->st.median_ns;
+	}
+}

@@ -80,6 +80,15 @@ static int cmp_point(const void *a, const void *b)
 	return (p->y < q->y) - (p->y > q->y); /* best first */
 }
 
+/* The shared-buffer rows and the direct ones beside them stream many
+ * transfers: their size is one buffer's (one transfer's), the axis what
+ * one hand-over carries. */
+static bool per_transfer(const struct amp_bench_result *r)
+{
+	return !strcmp(r->mode, "sdb") || !strcmp(r->mode, "sdb-daemon") ||
+	       !strcmp(r->mode, "copy") || !strcmp(r->mode, "zerocopy");
+}
+
 static void series_label(char *buf, size_t len,
 			 const struct amp_bench_result *r)
 {
@@ -94,9 +103,13 @@ static void series_label(char *buf, size_t len,
 		buf += n;
 		len -= n;
 	}
-	if (!strcmp(r->mode, "sdb"))
-		snprintf(buf, len, "shared buffers, %s (x: buffer size)",
-			 strcmp(r->matrix, "h2r") ? "to host" : "to firmware");
+	if (per_transfer(r))
+		snprintf(buf, len, "%s to %s",
+			 !strcmp(r->mode, "sdb")	  ? "shared buffers"
+			 : !strcmp(r->mode, "sdb-daemon") ? "daemon's sdb"
+			 : !strcmp(r->mode, "copy")	  ? "RPMsg copies"
+							  : "RPMsg zero-copy",
+			 strcmp(r->matrix, "h2r") ? "host" : "firmware");
 	else if (!strcmp(r->mode, "tty"))
 		snprintf(buf, len, "tty, one write per block");
 	else if (!strcmp(r->mode, "ptypair"))
@@ -137,12 +150,9 @@ static int collect(const struct amp_bench_report *r, struct series *s)
 			s[n].color = colors[n];
 			n++;
 		}
-		/* A shared-buffer row streams many buffers: its size is the
-		 * buffer's, the axis what one hand-over carries. */
-		add_point(
-			&s[j],
-			(double)(strcmp(p->mode, "sdb") ? p->total : p->block),
-			p->bytes_per_s / 1e6);
+		add_point(&s[j],
+			  (double)(per_transfer(p) ? p->block : p->total),
+			  p->bytes_per_s / 1e6);
 	}
 	if (seed) {
 		memset(&s[n], 0, sizeof(s[n]));

@@ -29,6 +29,11 @@
  * checked as one seed test (header, length, CRC16) and counted good or
  * bad; on "sdb-produce" the firmware fills its own buffers the same way,
  * from amp_app_idle() (an alloc may wait for the host's releases).
+ *
+ * For the bench's direct-mode rows beside the shared buffers, "raw-mode
+ * touch" makes the rpmsg-raw responder read each message's payload once,
+ * as the sdb consumer reads a buffer, and "raw-produce" streams bytes to
+ * a host endpoint through the rings, copying or zero-copy (see ctl_raw).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +112,9 @@ static uint32_t feed(struct amp_bench_resp *r, struct amp_port *port,
 	return n;
 }
 
+static uint8_t raw_touch; /* "raw-mode touch": read each payload once */
+static volatile uint64_t raw_sink;
+
 static void raw_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 		   uint32_t src)
 {
@@ -114,6 +122,8 @@ static void raw_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 	uint8_t ack[4];
 	uint32_t n;
 
+	if (raw_touch)
+		raw_sink = amp_bench_read_once(data, len);
 	uart_log(port, "rx", len);
 	n = feed(&resp, port, data, len, ack);
 	if (n)
@@ -354,6 +364,7 @@ static void tty1_rx(struct amp_vuart *vu, const void *data, uint32_t len)
 
 static struct amp_sdb sdb;
 static uint8_t sdb_open_ok;
+static uint32_t sdb_carveout_len;
 static uint8_t sdb_keep;	   /* hold what arrives (sdb-hold) */
 static uint32_t sdb_good, sdb_bad; /* buffers checked */
 static uint32_t produce_left, produce_len, produce_count;
@@ -411,6 +422,10 @@ static int sdb_produce(uint64_t deadline)
 	int i, r;
 
 	while (produce_left) {
+		/* Back to the main loop at its deadline even when buffers
+		 * keep coming back in time: it beats the heartbeat. */
+		if (amp_port_now(sdb.ept.dev->port) >= deadline)
+			return 1;
 		i = amp_sdb_alloc(&sdb, &data, &cap, deadline);
 		if (i == -AMP_ETIMEDOUT)
 			return 1; /* the pool is full: again after the beat */
@@ -447,6 +462,67 @@ static int sdb_produce(uint64_t deadline)
 	return 0;
 }
 
+/* "raw-produce": bytes left to stream to raw_dst on rpmsg-raw, each
+ * message written once, in place in a tx buffer (zero-copy) or in
+ * raw_chunk and then copied into one by the send. */
+static uint32_t raw_left, raw_total, raw_dst, raw_to;
+static uint8_t raw_zc;
+static uint64_t
+	raw_chunk[(AMP_RPMSG_BUF_SIZE_DEFAULT - AMP_RPMSG_HDR_SIZE) / 8];
+
+/* From amp_app_idle, as far as tx buffers and the deadline allow.
+ * Returns 1 while work is left. */
+static int raw_produce(uint64_t deadline)
+{
+	struct amp_rpmsg_dev *dev = raw_ept.dev;
+	char msg[32] = "ok raw-produce ";
+	uint32_t cap, n = 0;
+	void *buf;
+	int r;
+
+	while (raw_left) {
+		if (amp_port_now(dev->port) >= deadline)
+			return 1; /* as in sdb_produce */
+		if (raw_zc) {
+			buf = amp_rpmsg_get_tx_buf(dev, &cap, deadline, &r);
+			if (!buf && r == -AMP_ETIMEDOUT)
+				return 1;
+			if (buf) {
+				n = raw_left < cap ? raw_left : cap;
+				memset(buf, (int)raw_left, n);
+				r = amp_rpmsg_send_nocopy(&raw_ept, raw_dst,
+							  buf, n);
+				if (r)
+					amp_rpmsg_release_tx(dev, buf);
+			}
+		} else {
+			cap = amp_rpmsg_max_payload(dev);
+			cap = cap < sizeof(raw_chunk) ? cap : sizeof(raw_chunk);
+			n = raw_left < cap ? raw_left : cap;
+			memset(raw_chunk, (int)raw_left, n);
+			r = amp_rpmsg_send_deadline(&raw_ept, raw_dst,
+						    raw_chunk, n, deadline);
+			if (r == -AMP_ETIMEDOUT)
+				return 1;
+		}
+		if (r < 0) {
+			amp_app_log("raw: produce: error %d, %u bytes left", r,
+				    (unsigned)raw_left);
+			raw_left = raw_total = 0;
+			ctl_reply(&ctl_ept, raw_to,
+				  "error: raw-produce failed");
+			return 0;
+		}
+		raw_left -= n;
+	}
+	if (raw_total) {
+		msg[15 + put_dec(msg + 15, raw_total)] = 0;
+		raw_total = 0;
+		ctl_reply(&ctl_ept, raw_to, msg);
+	}
+	return 0;
+}
+
 static void sdb_open(struct amp_rpmsg_dev *dev)
 {
 	struct amp_sdb_cfg cfg = { 0 };
@@ -454,7 +530,7 @@ static void sdb_open(struct amp_rpmsg_dev *dev)
 	int r = amp_app_carveout(AMP_SDB_CARVEOUT, &cfg.pool_pa, &len);
 
 	if (!r) {
-		cfg.pool_len = len;
+		cfg.pool_len = sdb_carveout_len = len;
 		r = amp_sdb_open(&sdb, dev, &cfg, AMP_RPMSG_ADDR_ANY,
 				 AMP_RPMSG_ADDR_ANY, sdb_filled, NULL);
 	}
@@ -498,6 +574,8 @@ int amp_app_idle(struct amp_rpmsg_dev *dev, uint64_t deadline)
 	if (amp_vuart_flush(&tty1, deadline) == -AMP_ETIMEDOUT)
 		busy = 1;
 	if (produce_left && sdb_produce(deadline))
+		busy = 1;
+	if (raw_left && raw_produce(deadline))
 		busy = 1;
 	return busy;
 }
@@ -589,11 +667,25 @@ static void ctl_log(struct amp_rpmsg_ept *ept, const uint8_t *arg, uint32_t len,
 	ctl_reply(ept, src, msg);
 }
 
+/* For "sdb-mute": drop what arrives on rpmsg-sdb unread. */
+static amp_rpmsg_cb sdb_serve;
+static void mute_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
+		    uint32_t src)
+{
+	(void)ept;
+	(void)data;
+	(void)src;
+	amp_app_log("sdb: muted, %u bytes dropped", (unsigned)len);
+}
+
 /* The sdb commands: "sdb-produce <count> <len>" (answered once all are
  * handed over), "sdb-stats" ("good N bad M"), "sdb-hold" (keep what
  * arrives, checked, until "sdb-release", which gives it all back),
  * "sdb-mode touch|check" (read and write each buffer once, for the
- * bench, or check every one: the default). */
+ * bench, or check every one: the default).  For tests of a host facing
+ * a firmware that disagrees: "sdb-pool <bytes>" (judge the host's
+ * layouts by only that much of the carveout; 0: all of it) and "sdb-mute
+ * on|off" (leave rpmsg-sdb unserved: HELLOs go unanswered). */
 static void ctl_sdb(struct amp_rpmsg_ept *ept, const uint8_t *m, uint32_t len,
 		    uint32_t src)
 {
@@ -624,6 +716,31 @@ static void ctl_sdb(struct amp_rpmsg_ept *ept, const uint8_t *m, uint32_t len,
 		memcpy(msg, "ok sdb-release ", 15);
 		msg[15 + put_dec(msg + 15, released)] = 0;
 		ctl_reply(ept, src, msg);
+	} else if (len > 9 && !memcmp(m, "sdb-pool ", 9)) {
+		m += 9;
+		len -= 9;
+		size = take_dec(&m, &len);
+		if (size < 0 || len || size > sdb_carveout_len) {
+			ctl_reply(ept, src,
+				  "error: sdb-pool <bytes> (0: the whole "
+				  "carveout)");
+		} else {
+			/* judged at the host's next HELLO */
+			sdb.cfg.pool_len =
+				size ? (uint64_t)size : sdb_carveout_len;
+			memcpy(msg, "ok sdb-pool ", 12);
+			msg[12 +
+			    put_dec(msg + 12, (uint32_t)sdb.cfg.pool_len)] = 0;
+			ctl_reply(ept, src, msg);
+		}
+	} else if (is_cmd(m, len, "sdb-mute on") ||
+		   is_cmd(m, len, "sdb-mute off")) {
+		/* A firmware that does not serve its channel. */
+		if (!sdb_serve)
+			sdb_serve = sdb.ept.cb;
+		sdb.ept.cb = m[10] == 'n' ? mute_cb : sdb_serve;
+		ctl_reply(ept, src,
+			  m[10] == 'n' ? "ok sdb-mute on" : "ok sdb-mute off");
 	} else if (len > 12 && !memcmp(m, "sdb-produce ", 12)) {
 		m += 12;
 		len -= 12;
@@ -644,6 +761,46 @@ static void ctl_sdb(struct amp_rpmsg_ept *ept, const uint8_t *m, uint32_t len,
 	} else {
 		ctl_reply(ept, src, "error: unknown sdb command");
 	}
+}
+
+/* "raw-mode touch|count": the rpmsg-raw responder reads each payload
+ * once, or only counts it (the default: the seed's responder).
+ * "raw-produce <dst> <bytes> copy|zc": stream <bytes> to host address
+ * <dst> from rpmsg-raw in messages as large as a buffer takes (copy: at
+ * most a default buffer's 496 B), answered once all are sent. */
+static void ctl_raw(struct amp_rpmsg_ept *ept, const uint8_t *m, uint32_t len,
+		    uint32_t src)
+{
+	int64_t dst, bytes;
+
+	if (is_cmd(m, len, "raw-mode touch") ||
+	    is_cmd(m, len, "raw-mode count")) {
+		raw_touch = m[9] == 't';
+		ctl_reply(ept, src, raw_touch ? "ok touch" : "ok count");
+		return;
+	}
+	if (len <= 12 || memcmp(m, "raw-produce ", 12))
+		goto bad;
+	m += 12;
+	len -= 12;
+	dst = take_dec(&m, &len);
+	bytes = take_dec(&m, &len);
+	if (raw_left) {
+		ctl_reply(ept, src, "error: raw-produce: busy");
+		return;
+	}
+	if (dst < 0 || bytes <= 0 ||
+	    !(is_cmd(m, len, "copy") || is_cmd(m, len, "zc")))
+		goto bad;
+	raw_left = raw_total = (uint32_t)bytes;
+	raw_dst = (uint32_t)dst;
+	raw_zc = m[0] == 'z';
+	raw_to = src;
+	return;
+bad:
+	ctl_reply(ept, src,
+		  "error: raw-mode touch|count, or raw-produce <dst> "
+		  "<bytes> copy|zc");
 }
 
 /* "crash": die the way a firmware fault does (SIGABRT on posix, a
@@ -675,9 +832,14 @@ static void ctl_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 		ctl_sdb(ept, m, len, src);
 		return;
 	}
+	if (len >= 4 && !memcmp(m, "raw-", 4)) {
+		ctl_raw(ept, m, len, src);
+		return;
+	}
 	amp_app_log("ctl: unknown command (%u bytes)", (unsigned)len);
 	ctl_reply(ept, src,
-		  "error: unknown command (crash, hang, log <baud>, sdb-...)");
+		  "error: unknown command (crash, hang, log <baud>, sdb-..., "
+		  "raw-...)");
 }
 
 static int channel(struct amp_rpmsg_ept *ept, struct amp_rpmsg_dev *dev,

@@ -143,7 +143,8 @@ endforeach()
 foreach(want raw/seed raw/extended raw/stream pingpong/pingpong
         socketpair/seed socketpair/stream socketpair/pingpong
         lifecycle/start lifecycle/recovery tty/seed tty/extended
-        ptypair/extended sdb/h2r sdb/r2h)
+        ptypair/extended sdb/h2r sdb/r2h copy/h2r copy/r2h zerocopy/h2r
+        zerocopy/r2h)
   if(NOT want IN_LIST seen)
     message(FATAL_ERROR "no ${want} row in ${seen}")
   endif()
@@ -167,3 +168,4 @@ endif()
 file(READ ${WORK}/out.svg svg)
 expect("${svg}" "</svg>")
 expect("${svg}" "raw RPMsg, 512 B buffers")
+expect("${svg}" "RPMsg zero-copy to host")

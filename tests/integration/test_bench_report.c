@@ -399,12 +399,94 @@ static void test_svg_empty(void **state)
 	assert_null(strstr(buf, "inf"));
 }
 
+/* The sdb and direct-mode rows of one size, at the given MB/s. */
+static void add_sdb_size(struct amp_bench_report *r, const char *plat,
+			 uint32_t size, double sdb_h2r, double sdb_r2h,
+			 double copy_h2r, double copy_r2h)
+{
+	const struct {
+		const char *mode, *matrix;
+		double mbs;
+	} k[] = {
+		{ "sdb", "h2r", sdb_h2r },
+		{ "sdb", "r2h", sdb_r2h },
+		{ "copy", "h2r", copy_h2r },
+		{ "copy", "r2h", copy_r2h },
+	};
+
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		struct amp_bench_result x;
+
+		if (k[i].mbs <= 0)
+			continue;
+		x = row(k[i].mode, k[i].matrix, 512, 0, size, 64, 1000000);
+		x.platform = plat;
+		x.bytes_per_s = k[i].mbs * 1e6;
+		amp_bench_report_add(r, &x);
+	}
+}
+
+/* sdb against the copying mode: the worst ratio over the sizes from
+ * 64 KiB on, each direction against the same direction; smaller sizes
+ * do not count; a size without its copy rows leaves it unmeasured;
+ * memcpy from the slower 1 MiB direction; qemu-m4 rows apart. */
+static void test_sdb_targets(void **state)
+{
+	struct amp_bench_report r;
+	struct amp_bench_result x;
+
+	(void)state;
+	fill(&r);
+	amp_bench_targets(&r);
+	assert_false(r.t[AMP_BENCH_T_SDB_RAW].measured);
+	assert_false(r.t[AMP_BENCH_T_SDB_MEMCPY].measured);
+
+	add_sdb_size(&r, NULL, 16384, 1000, 1000, 1000, 1000);	 /* ignored */
+	add_sdb_size(&r, NULL, 65536, 20000, 30000, 5000, 4000); /* 4, 7.5 */
+	add_sdb_size(&r, NULL, 1048576, 40000, 30000, 5000, 12000); /* 8, 2.5 */
+	amp_bench_targets(&r);
+	assert_true(fabs(r.t[AMP_BENCH_T_SDB_RAW].value - 2.5) < 1e-9);
+	assert_false(r.t[AMP_BENCH_T_SDB_RAW].pass);
+	/* memcpy 50 GB/s; the slower 1 MiB direction is 30 GB/s */
+	assert_true(fabs(r.t[AMP_BENCH_T_SDB_MEMCPY].value - 0.6) < 1e-9);
+	assert_true(r.t[AMP_BENCH_T_SDB_MEMCPY].pass);
+	assert_false(r.t[AMP_BENCH_T_M4_SDB_RAW].measured);
+
+	/* The tty: the slower sdb direction per size over the tty row. */
+	x = row("tty", "extended", 512, 0, 65536, 1, 1000000);
+	x.bytes_per_s = 100e6;
+	amp_bench_report_add(&r, &x); /* 20000 / 100 = 200 */
+	x = row("tty", "extended", 512, 0, 1048576, 1, 1000000);
+	x.bytes_per_s = 2000e6;
+	amp_bench_report_add(&r, &x); /* 30000 / 2000 = 15 */
+	amp_bench_targets(&r);
+	assert_true(fabs(r.t[AMP_BENCH_T_SDB_TTY].value - 15) < 1e-9);
+	assert_true(r.t[AMP_BENCH_T_SDB_TTY].pass);
+
+	/* A size whose copy row is missing: not a pass by default. */
+	add_sdb_size(&r, "qemu-m4", 65536, 900, 1900, 0, 300);
+	amp_bench_targets(&r);
+	assert_false(r.t[AMP_BENCH_T_M4_SDB_RAW].measured);
+	r.n--;
+	add_sdb_size(&r, "qemu-m4", 65536, 0, 0, 300, 0);
+	amp_bench_targets(&r);
+	assert_false(r.t[AMP_BENCH_T_M4_SDB_RAW].measured);
+	add_sdb_size(&r, "qemu-m4", 65536, 0, 0, 0, 400);
+	amp_bench_targets(&r);
+	assert_true(fabs(r.t[AMP_BENCH_T_M4_SDB_RAW].value - 3.0) < 1e-9);
+	assert_true(r.t[AMP_BENCH_T_M4_SDB_RAW].pass);
+	/* posix figures stay posix's */
+	assert_true(fabs(r.t[AMP_BENCH_T_SDB_RAW].value - 2.5) < 1e-9);
+	amp_bench_report_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_tty_and_seed_targets),
+		cmocka_unit_test(test_sdb_targets),
 		cmocka_unit_test(test_svg),
 		cmocka_unit_test(test_svg_empty),
 	};

@@ -5,8 +5,9 @@
  * (every buffer a checked seed test, its verdict asked on ampkit-ctl) and
  * 64 MiB back (every buffer checked here), has its bad messages refused
  * with nothing changed, finds a second client turned away, has what it
- * held given back when it goes away, and reads
- * end-of-file when the firmware is killed.  With "qemu-m4" as argument,
+ * held given back when it goes away, reads end-of-file when the
+ * firmware is killed, and is told why when the firmware refuses its
+ * layout or never answers.  With "qemu-m4" as argument,
  * the same on the Cortex-M4 firmware in QEMU (a smaller pool; stopped
  * rather than killed).
  */
@@ -369,6 +370,65 @@ static void test_firmware_killed_gives_eof(void **state)
 	amp_client_sdb_close(&s);
 }
 
+/* amp_client_sdb_open refused with `want` and a reason naming why. */
+static void open_refused(int want, const char *why)
+{
+	struct amp_client_sdb s;
+	char err[256] = "";
+
+	assert_int_equal(amp_client_sdb_open(NULL, NULL, COUNT, HOST_COUNT,
+					     SIZE, &s, err, sizeof(err)),
+			 want);
+	if (!strstr(err, why))
+		fail_msg("refused (%d) for '%s', not '%s'", want, err, why);
+}
+
+/* A firmware that judges the layout by less than its carveout (the
+ * daemon's own check passes it): the client gets the firmware's refusal,
+ * and once it takes it again everything works. */
+static void test_firmware_refuses_layout(void **state)
+{
+	struct amp_client_sdb s;
+	char buf[64], cmd[40], want[48];
+
+	(void)state;
+	start();
+	/* One buffer short of the layout asked for below. */
+	snprintf(cmd, sizeof(cmd), "sdb-pool %u",
+		 (unsigned)((COUNT - 1) * SIZE));
+	snprintf(want, sizeof(want), "ok %s", cmd);
+	ctl(cmd, buf, sizeof(buf));
+	assert_string_equal(buf, want);
+	open_refused(-EPROTO, "the firmware refused the layout");
+	ctl("sdb-pool 0", buf, sizeof(buf));
+	assert_int_equal(strncmp(buf, "ok sdb-pool", 11), 0);
+	sdb_open(&s);
+	push(&s, 2 * HOST_COUNT, 4096);
+	amp_client_sdb_close(&s);
+	stats(buf, sizeof(buf));
+	snprintf(want, sizeof(want), "good %u bad 0", 2 * HOST_COUNT);
+	assert_string_equal(buf, want);
+}
+
+/* A firmware that never answers the HELLO: the daemon gives up after
+ * its deadline and says so; nothing is left half open. */
+static void test_firmware_never_answers(void **state)
+{
+	struct amp_client_sdb s;
+	char buf[64];
+
+	(void)state;
+	start();
+	ctl("sdb-mute on", buf, sizeof(buf));
+	assert_string_equal(buf, "ok sdb-mute on");
+	open_refused(-ETIMEDOUT, "no answer from the firmware");
+	ctl("sdb-mute off", buf, sizeof(buf));
+	assert_string_equal(buf, "ok sdb-mute off");
+	sdb_open(&s);
+	push(&s, 2 * HOST_COUNT, 4096);
+	amp_client_sdb_close(&s);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +443,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_client_gone_gives_back,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_firmware_killed_gives_eof,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_firmware_refuses_layout,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_firmware_never_answers,
 						setup, teardown),
 	};
 

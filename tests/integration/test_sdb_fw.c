@@ -518,6 +518,15 @@ static void test_refusals(void **state)
 	ctl_cmd(&H, cmd, "error: sdb-produce");
 	ctl_cmd(&H, "sdb-produce 1 4096 7", "error: sdb-produce");
 	ctl_cmd(&H, "sdb-frobnicate", "error: unknown sdb command");
+	ctl_cmd(&H, "sdb-pool 1 2", "error: sdb-pool");
+	snprintf(cmd, sizeof(cmd), "sdb-pool %u", (unsigned)H.pool_len + 8);
+	ctl_cmd(&H, cmd, "error: sdb-pool");
+	ctl_cmd(&H, "sdb-mute maybe", "error: unknown sdb command");
+	/* and the direct-mode rows' commands */
+	ctl_cmd(&H, "raw-produce 1024 0 copy", "error: raw-mode");
+	ctl_cmd(&H, "raw-produce 1024 100 both", "error: raw-mode");
+	ctl_cmd(&H, "raw-produce 1024", "error: raw-mode");
+	ctl_cmd(&H, "raw-mode peek", "error: raw-mode");
 
 	/* The firmware's check fails what it should: a flipped byte, a
 	 * FILLED length the header does not say, a header that is not. */
