@@ -11,13 +11,31 @@
  * (AMP_SDB_CARVEOUT, 8 MiB, da ANY: the host places it), unless
  * FW_SDB_LEN is 0 (the echo firmware has no use for it).  It is writable
  * data, not const: on a real coprocessor this copy is the live table the
- * host writes DRIVER_OK and vring addresses into.  Flat fields instead of
+ * host writes DRIVER_OK and vring addresses into.
+ *
+ * FW_STM32MP15 builds the variant for the real board, as Linux's DK2
+ * device tree expects it: vring das fixed at the vdev0vring0/1 regions
+ * (Linux places them there either way; fixed, the image says where), the
+ * trace buffer in the image at a fixed da (Linux does not place trace
+ * buffers), and, with FW_SDB_LEN 0, no pool carveout (8 MiB is more
+ * than the whole SRAM).  Flat fields instead of
  * the rsc_table.h structs, because those end in flexible arrays that C
  * does not allow inside another struct.
  */
 #include "ampkit/rpmsg.h"
 #include "ampkit/rsc_table.h"
 #include "ampkit/sdb.h"
+
+#ifdef FW_STM32MP15
+#include "ampkit/stm32mp15.h"
+#define FW_VRING0_DA AMP_STM32MP15_VRING0_DA
+#define FW_VRING1_DA AMP_STM32MP15_VRING1_DA
+#define FW_TRACE_IN_IMAGE 1
+#endif
+#ifndef FW_VRING0_DA
+#define FW_VRING0_DA AMP_FW_RSC_ADDR_ANY
+#define FW_VRING1_DA AMP_FW_RSC_ADDR_ANY
+#endif
 
 #ifndef FW_SDB_LEN
 #define FW_SDB_LEN (8u << 20)
@@ -72,6 +90,13 @@ AMP_STATIC_ASSERT(offsetof(struct fw_resource_table, vring) - VDEV_AT ==
 #define FW_VRING_ALIGN 16u
 #define FW_TRACE_LEN 4096u
 
+#ifdef FW_TRACE_IN_IMAGE
+static uint8_t fw_trace_buf[FW_TRACE_LEN] __attribute__((aligned(8)));
+#define FW_TRACE_DA ((uint32_t)(uintptr_t)fw_trace_buf)
+#else
+#define FW_TRACE_DA AMP_FW_RSC_ADDR_ANY
+#endif
+
 __attribute__((section(".resource_table"), used))
 struct fw_resource_table amp_fw_resource_table = {
 	.ver = 1,
@@ -83,12 +108,12 @@ struct fw_resource_table amp_fw_resource_table = {
 	.dfeatures = FW_DFEATURES,
 	.num_of_vrings = 2,
 	.vring = {
-		{ AMP_FW_RSC_ADDR_ANY, FW_VRING_ALIGN, FW_VRING_NUM, 0, 0 },
-		{ AMP_FW_RSC_ADDR_ANY, FW_VRING_ALIGN, FW_VRING_NUM, 1, 0 },
+		{ FW_VRING0_DA, FW_VRING_ALIGN, FW_VRING_NUM, 0, 0 },
+		{ FW_VRING1_DA, FW_VRING_ALIGN, FW_VRING_NUM, 1, 0 },
 	},
 	.trace = {
 		.type = AMP_RSC_TRACE,
-		.da = AMP_FW_RSC_ADDR_ANY,
+		.da = FW_TRACE_DA,
 		.len = FW_TRACE_LEN,
 		.name = "cm4_log",
 	},

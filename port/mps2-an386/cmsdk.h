@@ -1,15 +1,15 @@
 /*
  * cmsdk.h - the few Cortex-M4 and mps2-an386 registers the port touches:
- * the CMSDK APB UARTs (UART0 console, UART1 doorbell), SysTick, the NVIC
- * and the System Control Block.  Addresses from QEMU's hw/arm/mps2.c and
- * the ARMv7-M architecture manual.
+ * the CMSDK APB UARTs (UART0 console, UART1 doorbell) and the system
+ * clock, from QEMU's hw/arm/mps2.c (the core's own registers are in
+ * port/cortex-m/armv7m.h).
  */
 #ifndef AMPKIT_MPS2_CMSDK_H
 #define AMPKIT_MPS2_CMSDK_H
 
 #include <stdint.h>
 
-#define REG32(a) (*(volatile uint32_t *)(uintptr_t)(a))
+#include "armv7m.h"
 
 /* CMSDK APB UART */
 #define UART0_BASE 0x40004000u
@@ -27,19 +27,6 @@
 #define UART_INT_RX 2u
 /* mps2-an386 interrupt lines: UART0 rx 0, UART1 rx 2 */
 #define IRQ_UART1_RX 2u
-
-/* SysTick, NVIC, SCB */
-#define SYST_CSR REG32(0xe000e010u)
-#define SYST_RVR REG32(0xe000e014u)
-#define SYST_CVR REG32(0xe000e018u)
-#define NVIC_ISER(n) REG32(0xe000e100u + 4u * (n))
-#define SCB_VTOR REG32(0xe000ed08u)
-#define SCB_SHCSR REG32(0xe000ed24u)
-#define SCB_CFSR REG32(0xe000ed28u)
-#define SCB_HFSR REG32(0xe000ed2cu)
-#define SCB_MMFAR REG32(0xe000ed34u)
-#define SCB_BFAR REG32(0xe000ed38u)
-#define SCB_CPACR REG32(0xe000ed88u)
 
 /* The board's system clock, which SysTick counts (QEMU: 25 MHz). */
 #define MPS2_SYSCLK_HZ 25000000u

@@ -1,8 +1,8 @@
 /*
  * port.c - what the mps2-an386 board gives the core: SysTick as the
- * clock, UART1 as the mailbox (one byte per doorbell, both ways), WFI as
- * the wait, and UART0 as the console every log line is mirrored to (from
- * a ring, while idle).
+ * clock (port/cortex-m/systick.c), UART1 as the mailbox (one byte per doorbell,
+ * both ways), WFI as the wait, and UART0 as the console every log line is
+ * mirrored to (from a ring, while idle).
  *
  * The doorbell interrupt only counts bytes (and notes a shutdown
  * request); the core finds the work on the rings itself.  Its handler
@@ -16,22 +16,13 @@
 #include "cmsdk.h"
 #include "mps2_port.h"
 
-#define TICK_NS (1000000000u / MPS2_SYSCLK_HZ)
-#define TICK_RELOAD (MPS2_SYSCLK_HZ / 1000u - 1u)
 /* The slowest divisor QEMU's CMSDK UART model accepts as valid. */
 #define UART_DIV 16u
 
 static struct amp_mps2_port *the_port;
-static volatile uint32_t ms_count;
 static uint32_t bells_seen;
 
-void SysTick_Handler(void);
 void UART1_RX_Handler(void);
-
-void SysTick_Handler(void)
-{
-	ms_count++;
-}
 
 void UART1_RX_Handler(void)
 {
@@ -52,20 +43,13 @@ void UART1_RX_Handler(void)
 
 uint32_t amp_mps2_ms(void)
 {
-	return ms_count;
+	return amp_systick_ms();
 }
 
 static uint64_t mps2_now_ns(struct amp_port *port)
 {
-	uint32_t ms, val;
-
 	(void)port;
-	do {
-		ms = ms_count;
-		val = SYST_CVR;
-	} while (ms != ms_count);
-	return (uint64_t)ms * 1000000u +
-	       (uint64_t)(TICK_RELOAD - val) * TICK_NS;
+	return amp_systick_ns();
 }
 
 static void uart_putc(uint32_t base, uint8_t c)
@@ -131,7 +115,7 @@ static void mps2_notify(struct amp_port *port, uint32_t ch)
 
 void amp_mps2_heartbeat(struct amp_mps2_port *p)
 {
-	uint32_t now = ms_count;
+	uint32_t now = amp_systick_ms();
 
 	if (!p->beat_ms || (int32_t)(now - p->next_beat) < 0)
 		return;
@@ -185,9 +169,7 @@ void amp_mps2_port_init(struct amp_mps2_port *p, uint32_t spin_ns)
 	p->next_beat = 0;
 	the_port = p;
 
-	SYST_RVR = TICK_RELOAD;
-	SYST_CVR = 0;
-	SYST_CSR = 7u; /* processor clock, interrupt, enable */
+	amp_systick_init(MPS2_SYSCLK_HZ);
 
 	UART_BAUDDIV(UART0_BASE) = UART_DIV;
 	UART_CTRL(UART0_BASE) = UART_CTRL_TXEN;
