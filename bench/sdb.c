@@ -262,44 +262,76 @@ static bool direct_r2h(struct direct *d, struct amp_bench_xport *cx,
 	return !ctl(cx, cmd, err, sizeof(err)) && d->got == size;
 }
 
-/* The rows of one direct mode for `size`, beside the sdb ones: n
- * transfers each way, timed together. */
-static void direct_rows(struct direct *d, struct amp_bench_xport *cx,
-			uint32_t size, uint32_t n, uint32_t reps, uint64_t *t,
-			const struct amp_bench_result *proto,
-			void (*rec)(void *ctx, const struct amp_bench_result *),
-			void *ctx)
+/* One repetition of a direct mode: n transfers of `size` bytes one way.
+ * The time, or 0 on a failure (why in err). */
+static uint64_t direct_rep(struct direct *d, struct amp_bench_xport *cx,
+			   bool to_host, uint32_t size, uint32_t n, char *err,
+			   size_t errlen)
 {
-	for (int dir = 0; dir < 2; dir++) {
-		struct amp_bench_result res = *proto;
+	uint64_t t0 = amp_bench_now_ns();
 
-		res.mode = d->zc ? "zerocopy" : "copy";
-		res.matrix = dir ? "r2h" : "h2r";
-		res.buf_size = d->dev->buf_size;
-		res.block = size;
-		res.blocks = n;
-		res.total = (uint64_t)n * size;
-		res.msg_max = amp_rpmsg_max_payload(d->dev);
-		res.msgs = res.total / res.msg_max;
-		res.ok = true;
-		d->to_host = dir;
-		for (uint32_t k = 0; k <= reps && res.ok; k++) {
-			uint64_t t0 = amp_bench_now_ns();
-
-			for (uint32_t i = 0; i < n && res.ok; i++)
-				res.ok = dir ? direct_r2h(d, cx, size)
-					     : direct_h2r(d, size, i);
-			if (k)
-				t[k - 1] = amp_bench_now_ns() - t0;
+	d->to_host = to_host;
+	for (uint32_t i = 0; i < n; i++)
+		if (!(to_host ? direct_r2h(d, cx, size)
+			      : direct_h2r(d, size, i))) {
+			snprintf(err, errlen, "transfer %u of %u B failed",
+				 (unsigned)i, (unsigned)size);
+			return 0;
 		}
-		if (res.ok)
-			amp_bench_result_timed(&res, t, reps);
-		else
-			snprintf(res.why, sizeof(res.why),
-				 "%s transfer of %u B failed",
-				 dir ? "a to-host" : "a to-firmware",
-				 (unsigned)size);
-		rec(ctx, &res);
+	return amp_bench_now_ns() - t0;
+}
+
+/* The rows of one size, repetitions taken in turn (an sdb one, a copy
+ * one, a zero-copy one, each way), so that what else the machine does
+ * weighs on all of them alike and their ratios hold. */
+enum { SDB_H2R, SDB_R2H, COPY_H2R, COPY_R2H, ZC_H2R, ZC_R2H, KINDS };
+
+static void size_rows(struct sdb_run *r, struct direct *d,
+		      struct amp_bench_xport *cx, uint32_t size, uint32_t n,
+		      uint32_t reps, uint64_t *t,
+		      const struct amp_bench_result *proto,
+		      void (*rec)(void *ctx, const struct amp_bench_result *),
+		      void *ctx)
+{
+	struct amp_bench_result res[KINDS];
+	uint32_t max = amp_rpmsg_max_payload(d->dev);
+
+	for (int j = 0; j < KINDS; j++) {
+		bool sdb = j < COPY_H2R;
+
+		res[j] = *proto;
+		res[j].mode = sdb ? "sdb" : j < ZC_H2R ? "copy" : "zerocopy";
+		res[j].matrix = j % 2 ? "r2h" : "h2r";
+		res[j].buf_size = sdb ? size : d->dev->buf_size;
+		res[j].block = size;
+		res[j].blocks = n;
+		res[j].total = (uint64_t)n * size;
+		res[j].msg_max = sdb ? size : max;
+		res[j].msgs = sdb ? n : res[j].total / max;
+		res[j].ok = true;
+	}
+	for (uint32_t k = 0; k <= reps; k++) {
+		for (int j = 0; j < KINDS; j++) {
+			char *why = res[j].why;
+			size_t wl = sizeof(res[j].why);
+			uint64_t ns;
+
+			if (!res[j].ok)
+				continue;
+			d->zc = j >= ZC_H2R;
+			ns = j == SDB_H2R   ? h2r(r, n, why, wl)
+			     : j == SDB_R2H ? r2h(r, cx, n, size, why, wl)
+					    : direct_rep(d, cx, j % 2, size, n,
+							 why, wl);
+			res[j].ok = ns != 0;
+			if (k) /* the first is the warm-up */
+				t[j * reps + k - 1] = ns;
+		}
+	}
+	for (int j = 0; j < KINDS; j++) {
+		if (res[j].ok)
+			amp_bench_result_timed(&res[j], t + j * reps, reps);
+		rec(ctx, &res[j]);
 	}
 }
 
@@ -313,7 +345,7 @@ int amp_bench_sdb_rows(struct amp_rproc *rp, uint32_t reps, uint64_t total,
 	struct amp_rpmsg_dev *dev = amp_rproc_rpmsg(rp);
 	struct sdb_run *r = calloc(1, sizeof(*r));
 	struct direct *d = calloc(1, sizeof(*d));
-	uint64_t pa, len, *t = calloc(reps, sizeof(*t));
+	uint64_t pa, len, *t = calloc((size_t)KINDS * reps, sizeof(*t));
 	uint32_t addr, raw_addr;
 	void *va;
 	int ret = -1;
@@ -344,7 +376,6 @@ int amp_bench_sdb_rows(struct amp_rproc *rp, uint32_t reps, uint64_t total,
 	for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
 		uint32_t size = sizes[si], count = (uint32_t)(len / size);
 		struct amp_sdb_cfg cfg = { .pool_pa = pa, .pool_len = len };
-		struct amp_bench_result res = *proto;
 		uint32_t n;
 
 		count = count > 8 ? 8 : count;
@@ -368,40 +399,12 @@ int amp_bench_sdb_rows(struct amp_rproc *rp, uint32_t reps, uint64_t total,
 			amp_sdb_close(&r->sdb);
 			goto close;
 		}
-		for (int dir = 0; dir < 2; dir++) {
-			res = *proto;
-			res.matrix = dir ? "r2h" : "h2r";
-			res.buf_size = size;
-			res.block = size;
-			res.blocks = n;
-			res.total = (uint64_t)n * size;
-			res.msgs = n;
-			res.msg_max = size;
-			res.ok = true;
-			for (uint32_t k = 0; k <= reps && res.ok; k++) {
-				uint64_t ns = dir ? r2h(r, cx, n, size, res.why,
-							sizeof(res.why))
-						  : h2r(r, n, res.why,
-							sizeof(res.why));
-
-				res.ok = ns != 0;
-				if (k) /* the first is the warm-up */
-					t[k - 1] = ns;
-			}
-			if (res.ok)
-				amp_bench_result_timed(&res, t, reps);
-			rec(ctx, &res);
-		}
+		size_rows(r, d, cx, size, n, reps, t, proto, rec, ctx);
 		amp_sdb_close(&r->sdb);
-		for (int zc = 0; zc < 2; zc++) {
-			d->zc = zc;
-			direct_rows(d, cx, size, n, reps, t, proto, rec, ctx);
-		}
 	}
-	ret = ctl(cx, "sdb-mode check", err, errlen) ||
-			      ctl(cx, "raw-mode count", err, errlen)
-		      ? -1
-		      : 0;
+	ret = ctl(cx, "sdb-mode check", err, errlen);
+	if (!ret)
+		ret = ctl(cx, "raw-mode count", err, errlen);
 close:
 	amp_bench_xport_close(cx);
 ept:
