@@ -312,8 +312,8 @@ int amp_res_add_regu(struct amp_res_table *t, const char *name, uint32_t dev,
 	struct amp_res_regu *r;
 	int idx;
 
-	if (!name_ok(name, AMP_SRM_NAME_SIZE) || dev >= t->nperiph ||
-	    !min_mv || min_mv > max_mv || mv < min_mv || mv > max_mv)
+	if (!name_ok(name, AMP_SRM_NAME_SIZE) || dev >= t->nperiph || !min_mv ||
+	    min_mv > max_mv || mv < min_mv || mv > max_mv)
 		return -AMP_EINVAL;
 	idx = regu_slot(t, name, dev);
 	if (idx < 0)
@@ -421,10 +421,9 @@ static int find_clock(const struct amp_res_table *t, uint32_t dev,
 
 		if (c->dev != dev)
 			continue;
-		if (q->index != AMP_SRM_INDEX_ANY ? c->index == q->index
-						  : str_is(q->name,
-							   sizeof(q->name),
-							   c->name))
+		if (q->index != AMP_SRM_INDEX_ANY
+			    ? c->index == q->index
+			    : str_is(q->name, sizeof(q->name), c->name))
 			return (int)i;
 	}
 	return -1;
@@ -438,10 +437,9 @@ static int find_regu(const struct amp_res_table *t, uint32_t dev,
 
 		if (r->dev != dev)
 			continue;
-		if (q->index != AMP_SRM_INDEX_ANY ? r->index == q->index
-						  : str_is(q->name,
-							   sizeof(q->name),
-							   r->name))
+		if (q->index != AMP_SRM_INDEX_ANY
+			    ? r->index == q->index
+			    : str_is(q->name, sizeof(q->name), r->name))
 			return (int)i;
 	}
 	return -1;
@@ -494,8 +492,9 @@ static enum amp_srm_reason serve_regu(struct amp_res_table *t, uint32_t dev,
 			    q->min_voltage_mv > r->max_mv)
 				return AMP_SRM_R_VOLTAGE;
 			/* the lowest the regulator can give in the window */
-			r->mv = q->min_voltage_mv > r->min_mv ? q->min_voltage_mv
-							      : r->min_mv;
+			r->mv = q->min_voltage_mv > r->min_mv
+					? q->min_voltage_mv
+					: r->min_mv;
 			r->req_min = q->min_voltage_mv;
 			r->req_max = q->max_voltage_mv;
 		}
@@ -529,8 +528,7 @@ static enum amp_srm_reason serve_periph(struct amp_res_table *t, uint32_t p,
 	return AMP_SRM_OK;
 }
 
-static enum amp_srm_reason serve(struct amp_res_table *t,
-				 struct amp_srm_msg *m)
+static enum amp_srm_reason serve(struct amp_res_table *t, struct amp_srm_msg *m)
 {
 	enum amp_srm_reason r;
 	int p = amp_res_find(t, (const char *)m->device_id);

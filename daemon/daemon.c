@@ -1395,9 +1395,8 @@ static void do_resources(struct rproc_ctx *ctx, int fd, const char *arg)
 	const char *path;
 	int n, r;
 
-	r = arg ? amp_rproc_set_resources(ctx->rp, strcmp(arg, "default")
-							   ? arg
-							   : NULL)
+	r = arg ? amp_rproc_set_resources(ctx->rp,
+					  strcmp(arg, "default") ? arg : NULL)
 		: 0;
 	if (r < 0) {
 		dlog(ctx->d, ctx->name, "resources: %s",

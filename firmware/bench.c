@@ -523,16 +523,16 @@ static void srm_answer(const struct amp_srm_msg *m, int r)
 	struct txt t = { { 0 }, 0 };
 
 	if (srm_raw) {
-		txt_str(&t, m->message_type == AMP_SRM_MSG_ERROR ? "error: "
-								  : "ok raw ",
+		txt_str(&t,
+			m->message_type == AMP_SRM_MSG_ERROR ? "error: "
+							     : "ok raw ",
 			8);
 		txt_str(&t, (const char *)m->device_id, sizeof(m->device_id));
 	} else if (r) {
 		txt_str(&t, "error: ", 8);
 		txt_str(&t,
-			r == -AMP_EPROTO
-				? "bad answer"
-				: (const char *)m->device_id,
+			r == -AMP_EPROTO ? "bad answer"
+					 : (const char *)m->device_id,
 			sizeof(m->device_id));
 	} else if (m->rsc_type == AMP_SRM_RSC_PERIPH) {
 		txt_str(&t, "ok periph ", 16);
@@ -604,8 +604,7 @@ static int srm_run(struct amp_rpmsg_dev *dev, uint64_t deadline)
 
 /* A word of at most size-1 characters at *s, then a space or the end,
  * NUL-terminated into out: consumed.  0, or -1 if there is none. */
-static int take_word(const uint8_t **s, uint32_t *len, char *out,
-		     uint32_t size)
+static int take_word(const uint8_t **s, uint32_t *len, char *out, uint32_t size)
 {
 	uint32_t i = 0;
 

@@ -219,15 +219,15 @@ static int range_of(struct line *l, const char *what, uint32_t lo, uint32_t hi,
 		return bad(l, "minimum %u%s above maximum %u%s", lo, unit, hi,
 			   unit);
 	if (v < lo || v > hi)
-		return bad(l, "%s %u%s outside %u..%u%s", what, v, unit, lo,
-			   hi, unit);
+		return bad(l, "%s %u%s outside %u..%u%s", what, v, unit, lo, hi,
+			   unit);
 	return 0;
 }
 
 static int clock_line(struct line *l, struct amp_res_table *t)
 {
-	static const char *const names[] = { "dev", "rate", "min", "max",
-					     "enabled", NULL };
+	static const char *const names[] = { "dev", "rate",    "min",
+					     "max", "enabled", NULL };
 	struct keys k = { names, { 0 } };
 	uint32_t dev = 0, rate = 0, min = 0, max = 0;
 	bool en = false;
@@ -235,8 +235,8 @@ static int clock_line(struct line *l, struct amp_res_table *t)
 
 	if ((r = name_fits(l, AMP_SRM_NAME_SIZE)) || (r = take_keys(l, &k)) ||
 	    (r = dev_of(l, t, &k, &dev)) || (r = num(l, &k, 1, -1, &rate)) ||
-	    (r = num(l, &k, 2, rate, &min)) || (r = num(l, &k, 3, rate, &max)) ||
-	    (r = flag(l, &k, 4, &en)) ||
+	    (r = num(l, &k, 2, rate, &min)) ||
+	    (r = num(l, &k, 3, rate, &max)) || (r = flag(l, &k, 4, &en)) ||
 	    (r = range_of(l, "rate", min, max, rate, "")))
 		return r;
 	r = amp_res_add_clock(t, l->name, dev, rate, min, max, en);
@@ -249,8 +249,8 @@ static int clock_line(struct line *l, struct amp_res_table *t)
 
 static int regu_line(struct line *l, struct amp_res_table *t)
 {
-	static const char *const names[] = { "dev",	"min_mv",  "max_mv",
-					     "mv",	"enabled", NULL };
+	static const char *const names[] = { "dev", "min_mv",  "max_mv",
+					     "mv",  "enabled", NULL };
 	struct keys k = { names, { 0 } };
 	uint32_t dev = 0, lo = 0, hi = 0, mv = 0;
 	bool en = false;
@@ -303,7 +303,8 @@ static int parse_line(struct line *l, struct amp_res_table *t, char *s)
 int amp_res_parse(struct amp_res_table *t, const char *text, size_t len,
 		  const char *src, char *err, size_t errlen)
 {
-	struct line l = { .src = src ? src : "resources", .err = err,
+	struct line l = { .src = src ? src : "resources",
+			  .err = err,
 			  .errlen = errlen };
 	char *copy = malloc(len + 1), *s, *nl;
 	int r = 0;
@@ -322,6 +323,7 @@ int amp_res_parse(struct amp_res_table *t, const char *text, size_t len,
 		if (nl)
 			*nl++ = '\0';
 		l.no++;
+		l.kind = l.name = NULL;
 		if (strlen(s) != (size_t)((nl ? nl - 1 : copy + len) - s)) {
 			r = bad(&l, "NUL byte in the line");
 			break;
@@ -406,8 +408,8 @@ size_t amp_res_format(const struct amp_res_table *t, char *out, size_t cap)
 	for (uint32_t i = 0; i < t->nperiph; i++) {
 		const struct amp_res_periph *p = &t->periph[i];
 
-		put(&o, "%-16s %4u 0x%08x  %-12s %s\n", p->name, p->id,
-		    p->addr, amp_res_owner_name(amp_res_owner(t, i)),
+		put(&o, "%-16s %4u 0x%08x  %-12s %s\n", p->name, p->id, p->addr,
+		    amp_res_owner_name(amp_res_owner(t, i)),
 		    p->held ? "coprocessor" : "-");
 	}
 	put(&o, "\n%-16s %-16s %-8s %10s  %s\n", "clock", "device", "enabled",
@@ -416,8 +418,8 @@ size_t amp_res_format(const struct amp_res_table *t, char *out, size_t cap)
 		const struct amp_res_clock *c = &t->clock[i];
 
 		put(&o, "%-16s %-16s %-8s %10u  %u..%u\n", c->name,
-		    t->periph[c->dev].name, c->enabled ? "yes" : "no",
-		    c->rate, c->min, c->max);
+		    t->periph[c->dev].name, c->enabled ? "yes" : "no", c->rate,
+		    c->min, c->max);
 	}
 	put(&o, "\n%-16s %-16s %-8s %10s  %-12s %s\n", "regulator", "device",
 	    "enabled", "voltage", "range", "requested");
@@ -522,10 +524,10 @@ static void srm_report(struct amp_rproc *rp, const struct amp_srm_msg *q,
 			 : q->u.periph.held			  ? "request"
 								  : "release",
 			 (const char *)q->device_id,
-			 why				? amp_srm_reason_text(why)
+			 why ? amp_srm_reason_text(why)
 			 : q->message_type == AMP_SRM_MSG_GETCONFIG ? "ok"
 			 : q->u.periph.held			    ? "granted"
-								    : "released");
+					    : "released");
 	else
 		snprintf(line, sizeof(line), "srm: %s %s %.15s on %.31s: %s",
 			 q->message_type == AMP_SRM_MSG_GETCONFIG ? "get"
@@ -561,8 +563,8 @@ void amp_rproc_srm_up(struct amp_rproc *rp)
 	if (rp->srm_open)
 		return;
 	if (amp_rpmsg_create_ept(&rp->srm_ept, &rp->rpmsg, AMP_SRM_CHANNEL,
-				 AMP_RPMSG_ADDR_ANY, AMP_RPMSG_ADDR_ANY,
-				 srm_rx, rp)) {
+				 AMP_RPMSG_ADDR_ANY, AMP_RPMSG_ADDR_ANY, srm_rx,
+				 rp)) {
 		amp_rproc_emit(rp, AMP_RPROC_EV_RESOURCE,
 			       "srm: cannot open the host end", 0);
 		return;

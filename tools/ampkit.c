@@ -187,7 +187,7 @@ struct ctl {
 	/* --wait/--timeout (start only) */
 	const char *wait;
 	uint32_t timeout_ms;
-	bool foreground;      /* daemon only */
+	bool foreground;       /* daemon only */
 	const char *platform;  /* start only */
 	const char *resources; /* start only */
 };
@@ -564,7 +564,8 @@ static const char start_usage[] =
 	"                  e.g. build/firmware/ampkit-fw-bench-m4.elf);\n"
 	"                  only while offline, kept for later starts\n"
 	"  --resources FILE  the peripherals, clocks and regulators the\n"
-	"                  firmware may ask for (docs/resources.md; `default`:\n"
+	"                  firmware may ask for (docs/resources.md; "
+	"`default`:\n"
 	"                  the built-in table); only while offline, kept\n"
 	"  --wait CHANNEL  return once the firmware announced CHANNEL\n"
 	"  --timeout MS    how long --wait waits (default 5000)\n";

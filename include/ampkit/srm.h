@@ -206,8 +206,8 @@ struct amp_res_regu {
 	char name[AMP_SRM_NAME_SIZE];
 	uint8_t dev, index;
 	uint8_t enabled, boot_enabled;
-	uint32_t min_mv, max_mv; /* what the regulator can do */
-	uint32_t mv, boot_mv;	 /* the voltage it gives now */
+	uint32_t min_mv, max_mv;   /* what the regulator can do */
+	uint32_t mv, boot_mv;	   /* the voltage it gives now */
 	uint32_t req_min, req_max; /* the window last asked for (0: none) */
 };
 
