@@ -23,7 +23,7 @@ include_directories(${top}/include ${CMAKE_CURRENT_SOURCE_DIR}
 add_library(ampkit_core_m4 STATIC
   ${top}/core/vring.c ${top}/core/rpmsg.c ${top}/core/rsc_table.c
   ${top}/core/crc16.c ${top}/core/bench_proto.c ${top}/core/vuart.c
-  ${top}/core/sdb.c)
+  ${top}/core/sdb.c ${top}/core/srm.c)
 target_compile_definitions(ampkit_core_m4 PUBLIC AMP_RPMSG_ROLES=2)
 
 function(amp_m4_firmware name ldscript)

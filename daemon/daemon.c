@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include <ampkit/client.h>
+#include <ampkit/resources.h>
 #include <ampkit/rproc.h>
 #include <ampkit/sdb.h>
 
@@ -654,6 +655,9 @@ static void on_event(struct amp_rproc *rp, enum amp_rproc_event ev,
 		break;
 	case AMP_RPROC_EV_CONSOLE:
 		dlog(ctx->d, ctx->name, "console: %s", detail ? detail : "");
+		break;
+	case AMP_RPROC_EV_RESOURCE:
+		dlog(ctx->d, ctx->name, "%s", detail ? detail : "");
 		break;
 	}
 }
@@ -1384,6 +1388,37 @@ static void do_wait(struct rproc_ctx *ctx, struct req *q)
 	ctx->waiters = w;
 }
 
+/* `resources`: the table with where it came from, or (with a path, or
+ * "default") a new config file for the next start. */
+static void do_resources(struct rproc_ctx *ctx, int fd, const char *arg)
+{
+	const char *path;
+	int n, r;
+
+	r = arg ? amp_rproc_set_resources(ctx->rp,
+					  strcmp(arg, "default") ? arg : NULL)
+		: 0;
+	if (r < 0) {
+		dlog(ctx->d, ctx->name, "resources: %s",
+		     amp_rproc_error(ctx->rp));
+		answer_err(fd, -r, "%s", amp_rproc_error(ctx->rp));
+		return;
+	}
+	if (arg) {
+		dlog(ctx->d, ctx->name, "resources from %s", arg);
+		answer_ok(fd, NULL);
+		return;
+	}
+	path = amp_rproc_resources_path(ctx->rp);
+	n = snprintf(ctx->resp, AMP_CLIENT_RESP_MAX, "ok\nresources: %s\n\n",
+		     path ? path : "built-in");
+	if (n < 0 || n >= AMP_CLIENT_RESP_MAX)
+		n = 3;
+	n += (int)amp_res_format(amp_rproc_resources(ctx->rp), ctx->resp + n,
+				 AMP_CLIENT_RESP_MAX - (size_t)n);
+	answer(fd, ctx->resp, (size_t)n);
+}
+
 static int coredump_dir(struct rproc_ctx *ctx, bool on, char *why, size_t len)
 {
 	char dir[PATH_MAX + 16];
@@ -1492,6 +1527,8 @@ static void handle_req(struct rproc_ctx *ctx, struct req *q)
 					 AMP_CLIENT_RESP_MAX - 3));
 	} else if (!strcmp(verb, "wait")) {
 		do_wait(ctx, q);
+	} else if (!strcmp(verb, "resources")) {
+		do_resources(ctx, q->fd, arg);
 	} else {
 		answer_err(q->fd, EINVAL, "unknown request '%s'", verb);
 	}

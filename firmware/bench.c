@@ -34,6 +34,12 @@
  * touch" makes the rpmsg-raw responder read each message's payload once,
  * as the sdb consumer reads a buffer, and "raw-produce" streams bytes to
  * a host endpoint through the rings, copying or zero-copy (see ctl_raw).
+ *
+ * And "rproc-srm", the resource manager's client (srm.h): the rm-* and
+ * srm-* commands on ampkit-ctl ask the host for a peripheral, or to set
+ * or read a clock or regulator, and answer with what the host said.
+ * The request goes out and its answer is awaited from amp_app_idle(),
+ * never from a callback (the answer is a message).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +48,7 @@
 #include "ampkit/bench_proto.h"
 #include "ampkit/rpmsg.h"
 #include "ampkit/sdb.h"
+#include "ampkit/srm.h"
 #include "ampkit/vuart.h"
 
 static struct amp_rpmsg_ept raw_ept;
@@ -410,6 +417,7 @@ static void sdb_filled(struct amp_sdb *s, uint32_t index, void *data,
 static void ctl_reply(struct amp_rpmsg_ept *ept, uint32_t src,
 		      const char *text);
 static uint32_t put_dec(char *out, uint32_t v);
+static int64_t take_dec(const uint8_t **s, uint32_t *len);
 
 /* The producer's turn, from amp_app_idle: fill and hand over what
  * "sdb-produce" asked for, as far as the pool and the deadline allow.
@@ -545,11 +553,274 @@ static void sdb_open(struct amp_rpmsg_dev *dev)
 		    (unsigned)len);
 }
 
+/* ---- rproc-srm: the resource manager's client ---- */
+
+#define SRM_TIMEOUT_NS 5000000000ull
+#define SRM_RAW_MAX 96u
+
+static struct amp_srm_client srm;
+static uint8_t srm_open_ok;
+static uint8_t srm_state; /* 0 idle, 1 to send, 2 sent */
+static uint8_t srm_buf[SRM_RAW_MAX];
+static uint32_t srm_len;
+static uint8_t srm_raw; /* srm-raw: answer with the raw reply */
+static uint32_t srm_to;
+static uint64_t srm_until;
+
+/* An answer being built, text without a heap. */
+struct txt {
+	char b[128];
+	uint32_t n;
+};
+
+static void txt_str(struct txt *t, const char *s, uint32_t max)
+{
+	for (uint32_t i = 0; i < max && s[i] && t->n + 1 < sizeof(t->b); i++)
+		t->b[t->n++] = s[i];
+	t->b[t->n] = 0;
+}
+
+static void txt_dec(struct txt *t, uint32_t v)
+{
+	if (t->n + 11 < sizeof(t->b))
+		t->n += put_dec(t->b + t->n, v);
+	t->b[t->n] = 0;
+}
+
+static void txt_kv(struct txt *t, const char *k, uint32_t v)
+{
+	txt_str(t, k, 32);
+	txt_dec(t, v);
+}
+
+/* The host's answer, as a line for the test that asked. */
+static void srm_answer(const struct amp_srm_msg *m, int r)
+{
+	struct txt t = { { 0 }, 0 };
+
+	if (srm_raw) {
+		txt_str(&t,
+			m->message_type == AMP_SRM_MSG_ERROR ? "error: "
+							     : "ok raw ",
+			8);
+		txt_str(&t, (const char *)m->device_id, sizeof(m->device_id));
+	} else if (r) {
+		txt_str(&t, "error: ", 8);
+		txt_str(&t,
+			r == -AMP_EPROTO ? "bad answer"
+					 : (const char *)m->device_id,
+			sizeof(m->device_id));
+	} else if (m->rsc_type == AMP_SRM_RSC_PERIPH) {
+		txt_str(&t, "ok periph ", 16);
+		txt_str(&t, (const char *)srm_buf + 4, AMP_SRM_DEV_SIZE);
+		txt_kv(&t, " id ", m->u.periph.id);
+		txt_kv(&t, " held ", m->u.periph.held);
+		txt_str(&t, " owner ", 8);
+		txt_str(&t, amp_res_owner_name(m->u.periph.owner), 16);
+	} else if (m->rsc_type == AMP_SRM_RSC_CLOCK) {
+		txt_str(&t, "ok clock ", 16);
+		txt_str(&t, (const char *)m->u.clock.name, AMP_SRM_NAME_SIZE);
+		txt_kv(&t, " rate ", m->u.clock.rate);
+		txt_kv(&t, " enabled ", !m->u.clock.disabled);
+	} else {
+		txt_str(&t, "ok regulator ", 16);
+		txt_str(&t, (const char *)m->u.regu.name, AMP_SRM_NAME_SIZE);
+		txt_kv(&t, " enabled ", m->u.regu.enable);
+		txt_kv(&t, " mv ", m->u.regu.curr_voltage_mv);
+	}
+	ctl_reply(&ctl_ept, srm_to, t.b);
+}
+
+static void srm_fail(const char *why)
+{
+	srm_state = 0;
+	srm.pending = 0; /* a late answer is counted, not taken */
+	ctl_reply(&ctl_ept, srm_to, why);
+}
+
+/* The command's turn, from amp_app_idle: send, then wait for the answer
+ * (each call waits at most until `deadline`; the command's own limit is
+ * SRM_TIMEOUT_NS).  Returns 1 while it is not over. */
+static int srm_run(struct amp_rpmsg_dev *dev, uint64_t deadline)
+{
+	struct amp_srm_msg reply;
+	int r;
+
+	if (srm_state == 1) {
+		r = amp_srm_send(&srm, srm_buf, srm_len, deadline);
+		if (r == -AMP_ENOTCONN || r == -AMP_ETIMEDOUT) {
+			if (amp_port_now(dev->port) < srm_until)
+				return 1;
+			srm_fail("error: rproc-srm: no host end");
+			return 0;
+		}
+		if (r) {
+			srm_fail("error: rproc-srm: send failed");
+			return 0;
+		}
+		srm_state = 2;
+	}
+	reply.message_type = 0;
+	r = amp_srm_wait(&srm, &reply, deadline);
+	if (r == -AMP_ETIMEDOUT) {
+		if (amp_port_now(dev->port) < srm_until)
+			return 1;
+		srm_fail("error: rproc-srm: no answer");
+		return 0;
+	}
+	/* Failed without an answer (an ERROR's reason is an answer) */
+	if (r && reply.message_type != AMP_SRM_MSG_ERROR) {
+		srm_fail("error: rproc-srm: wait failed");
+		return 0;
+	}
+	srm_state = 0;
+	srm_answer(&reply, r);
+	return 0;
+}
+
+/* A word of at most size-1 characters at *s, then a space or the end,
+ * NUL-terminated into out: consumed.  0, or -1 if there is none. */
+static int take_word(const uint8_t **s, uint32_t *len, char *out, uint32_t size)
+{
+	uint32_t i = 0;
+
+	while (i < *len && (*s)[i] != ' ') {
+		if (i + 1 >= size)
+			return -1;
+		out[i] = (char)(*s)[i];
+		i++;
+	}
+	out[i] = 0;
+	if (!i)
+		return -1;
+	if (i < *len)
+		i++;
+	*s += i;
+	*len -= i;
+	return 0;
+}
+
+static int hex_digit(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "srm-raw <hex>": up to SRM_RAW_MAX bytes as they are. */
+static int srm_parse_raw(const uint8_t *m, uint32_t len)
+{
+	if (!len || len % 2 || len / 2 > SRM_RAW_MAX)
+		return -1;
+	for (uint32_t i = 0; i < len; i += 2) {
+		int hi = hex_digit(m[i]), lo = hex_digit(m[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		srm_buf[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	srm_len = len / 2;
+	return 0;
+}
+
+static const char srm_usage[] =
+	"error: rm-request|rm-release|rm-get <periph>, srm-clock <dev> <clock> "
+	"<rate> <0|1>, srm-reg <dev> <reg> <0|1> <min_mv> <max_mv>, "
+	"srm-get-clock|srm-get-reg <dev> <name>, srm-raw <hex>";
+
+/* The resource manager's commands: parsed into a request, sent from
+ * amp_app_idle (see srm_run). */
+static void ctl_srm(struct amp_rpmsg_ept *ept, const uint8_t *m, uint32_t len,
+		    uint32_t src)
+{
+	struct amp_srm_msg q;
+	char cmd[16], dev[AMP_SRM_DEV_SIZE], name[AMP_SRM_NAME_SIZE];
+	int64_t a = 0, b = 0, c = 0;
+	int bad = take_word(&m, &len, cmd, sizeof(cmd));
+
+	if (!srm_open_ok) {
+		ctl_reply(ept, src, "error: no rproc-srm");
+		return;
+	}
+	if (srm_state) {
+		ctl_reply(ept, src, "error: rproc-srm: busy");
+		return;
+	}
+	srm_raw = 0;
+	if (!bad && !strcmp(cmd, "srm-raw")) {
+		bad = srm_parse_raw(m, len);
+		srm_raw = 1;
+		len = 0;
+	} else if (!bad && !memcmp(cmd, "rm-", 3)) {
+		bad = take_word(&m, &len, dev, sizeof(dev));
+		if (!strcmp(cmd, "rm-get"))
+			amp_srm_msg_periph(&q, AMP_SRM_MSG_GETCONFIG, dev, 0);
+		else if (!strcmp(cmd, "rm-request") ||
+			 !strcmp(cmd, "rm-release"))
+			amp_srm_msg_periph(&q, AMP_SRM_MSG_SETCONFIG, dev,
+					   cmd[5] == 'q');
+		else
+			bad = -1;
+	} else if (!bad) {
+		bad = take_word(&m, &len, dev, sizeof(dev)) ||
+		      take_word(&m, &len, name, sizeof(name));
+		if (!strcmp(cmd, "srm-get-clock")) {
+			amp_srm_msg_clock(&q, AMP_SRM_MSG_GETCONFIG, dev, name,
+					  0, 1);
+		} else if (!strcmp(cmd, "srm-get-reg")) {
+			amp_srm_msg_regu(&q, AMP_SRM_MSG_GETCONFIG, dev, name,
+					 0, 0, 0);
+		} else if (!strcmp(cmd, "srm-clock")) {
+			a = take_dec(&m, &len);
+			b = take_dec(&m, &len);
+			bad = bad || a < 0 || b < 0 || b > 1;
+			amp_srm_msg_clock(&q, AMP_SRM_MSG_SETCONFIG, dev, name,
+					  (uint32_t)a, b == 1);
+		} else if (!strcmp(cmd, "srm-reg")) {
+			a = take_dec(&m, &len);
+			b = take_dec(&m, &len);
+			c = take_dec(&m, &len);
+			bad = bad || a < 0 || a > 1 || b < 0 || c < 0;
+			amp_srm_msg_regu(&q, AMP_SRM_MSG_SETCONFIG, dev, name,
+					 a == 1, (uint32_t)b, (uint32_t)c);
+		} else {
+			bad = -1;
+		}
+	}
+	if (bad || len) {
+		ctl_reply(ept, src, srm_usage);
+		return;
+	}
+	if (!srm_raw) {
+		memcpy(srm_buf, &q, sizeof(q));
+		srm_len = sizeof(q);
+	}
+	srm_to = src;
+	srm_until = amp_port_now(ept->dev->port) + SRM_TIMEOUT_NS;
+	srm_state = 1;
+}
+
+static void srm_open(struct amp_rpmsg_dev *dev)
+{
+	int r = amp_srm_client_open(&srm, dev, AMP_RPMSG_ADDR_ANY);
+
+	if (r) {
+		amp_app_log("%s: error %d", AMP_SRM_CHANNEL, r);
+		return;
+	}
+	srm_open_ok = 1;
+	amp_app_log("channel %s at 0x%x", AMP_SRM_CHANNEL,
+		    (unsigned)srm.ept.addr);
+}
+
 int amp_app_idle(struct amp_rpmsg_dev *dev, uint64_t deadline)
 {
 	int r = tty0_flush(deadline), busy;
 
-	(void)dev;
 	if (r >= 0 || r == -AMP_ETIMEDOUT)
 		r = echo_drain(deadline);
 	if (r < 0 && r != -AMP_ETIMEDOUT && r != -AMP_EPIPE) {
@@ -576,6 +847,8 @@ int amp_app_idle(struct amp_rpmsg_dev *dev, uint64_t deadline)
 	if (produce_left && sdb_produce(deadline))
 		busy = 1;
 	if (raw_left && raw_produce(deadline))
+		busy = 1;
+	if (srm_state && srm_run(dev, deadline))
 		busy = 1;
 	return busy;
 }
@@ -836,10 +1109,15 @@ static void ctl_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
 		ctl_raw(ept, m, len, src);
 		return;
 	}
+	if ((len >= 4 && !memcmp(m, "srm-", 4)) ||
+	    (len >= 3 && !memcmp(m, "rm-", 3))) {
+		ctl_srm(ept, m, len, src);
+		return;
+	}
 	amp_app_log("ctl: unknown command (%u bytes)", (unsigned)len);
 	ctl_reply(ept, src,
 		  "error: unknown command (crash, hang, log <baud>, sdb-..., "
-		  "raw-...)");
+		  "raw-..., rm-..., srm-...)");
 }
 
 static int channel(struct amp_rpmsg_ept *ept, struct amp_rpmsg_dev *dev,
@@ -897,5 +1175,7 @@ int amp_app_init(struct amp_rpmsg_dev *dev)
 		r = tty(&tty1, dev, "tty1", ECHO_RING, tty1_rx, tty1_event);
 	if (!r)
 		sdb_open(dev); /* a table without the carveout: no sdb */
+	if (!r)
+		srm_open(dev);
 	return r;
 }

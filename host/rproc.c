@@ -116,6 +116,7 @@ struct amp_rproc *amp_rproc_new(const char *name)
 		snprintf(rp->name, sizeof(rp->name), "%s",
 			 name ? name : "remoteproc0");
 		amp_rproc_cfg_default(&rp->cfg);
+		amp_rproc_res_init(rp);
 	}
 	return rp;
 }
@@ -165,6 +166,7 @@ void amp_rproc_free(struct amp_rproc *rp)
 		return;
 	amp_rproc_stop(rp);
 	free(rp->firmware);
+	free(rp->res_path);
 	free(rp->coredump_dir);
 	free(rp);
 }
@@ -556,6 +558,7 @@ static struct amp_fw_rsc_vdev *write_table(struct amp_rproc *rp,
 
 static void channels_clear(struct amp_rproc *rp)
 {
+	amp_rproc_srm_down(rp);
 	while (rp->channels) {
 		struct amp_rproc_channel *c = rp->channels;
 
@@ -568,6 +571,7 @@ static void channels_clear(struct amp_rproc *rp)
  * endpoints bound to them while the device is still mapped). */
 static void channels_down(struct amp_rproc *rp)
 {
+	amp_rproc_srm_down(rp);
 	while (rp->channels) {
 		struct amp_rproc_channel *c = rp->channels;
 
@@ -613,6 +617,8 @@ static void rproc_ns_cb(struct amp_rpmsg_dev *dev, const char *name,
 		}
 		if (c) {
 			c->addr = addr;
+			if (!strcmp(c->name, AMP_SRM_CHANNEL))
+				amp_rproc_srm_up(rp);
 			amp_rproc_emit(rp, AMP_RPROC_EV_CHANNEL_UP, c->name,
 				       addr);
 		}
@@ -621,6 +627,8 @@ static void rproc_ns_cb(struct amp_rpmsg_dev *dev, const char *name,
 			if (!strncmp(c->name, name, n) && !c->name[n] &&
 			    c->addr == addr) {
 				*pp = c->next;
+				if (!strcmp(c->name, AMP_SRM_CHANNEL))
+					amp_rproc_srm_down(rp);
 				amp_rproc_emit(rp, AMP_RPROC_EV_CHANNEL_DOWN,
 					       c->name, addr);
 				free(c);
@@ -759,6 +767,7 @@ int amp_rproc_start(struct amp_rproc *rp, const struct amp_rproc_cfg *cfg)
 		rp->cfg.firmware = NULL; /* rp->firmware is the one */
 		rp->cfg.platform = NULL; /* and rp->ops */
 	}
+	rp->res = rp->res_boot; /* every start from the file's values */
 	r = boot(rp);
 	if (r)
 		return r;
@@ -790,6 +799,7 @@ static void crashed(struct amp_rproc *rp, const char *why, uint64_t grace_ns)
 		return;
 	rp->ops->stop(rp, grace_ns);
 	set_state(rp, AMP_RPROC_CRASHED);
+	amp_rproc_res_release(rp);
 	rp->crashes++;
 	snprintf(rp->crash_reason, sizeof(rp->crash_reason), "%s",
 		 why ? why : rp->exit_msg);
@@ -815,6 +825,7 @@ static void shut_down(struct amp_rproc *rp)
 	} else {
 		rp->ops->stop(rp, 0);
 	}
+	amp_rproc_res_release(rp);
 	channels_down(rp);
 	release(rp);
 }

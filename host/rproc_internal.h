@@ -19,6 +19,7 @@
 #include "ampkit/posix.h"
 #include "ampkit/rproc.h"
 #include "ampkit/rsc_table.h"
+#include "ampkit/srm.h"
 
 struct amp_rproc;
 
@@ -161,6 +162,14 @@ struct amp_rproc {
 	uint32_t beat_seen;
 	uint64_t beat_moved;
 
+	/* The resource manager (res.c): the table as configured (boot
+	 * values), the live one the firmware changes, and the host end of
+	 * "rproc-srm". */
+	char *res_path; /* NULL: the built-in default */
+	struct amp_res_table res_boot, res;
+	struct amp_rpmsg_ept srm_ept;
+	bool srm_open;
+
 	void *backend; /* the backend's own state */
 };
 
@@ -213,6 +222,15 @@ int amp_rproc_fail(struct amp_rproc *rp, int err, const char *fmt, ...)
 /* The coprocessor's process id (the firmware on posix, QEMU on
  * qemu-m4), or -1: for tests and diagnostics only. */
 int amp_rproc_process_pid(const struct amp_rproc *rp);
+
+/* The resource manager's hooks in the life cycle (res.c): load the
+ * built-in table (amp_rproc_new), open the host end of rproc-srm when
+ * the firmware announces it, close it when the channel goes, and give
+ * back everything the firmware held (stop, crash, recovery). */
+void amp_rproc_res_init(struct amp_rproc *rp);
+void amp_rproc_srm_up(struct amp_rproc *rp);
+void amp_rproc_srm_down(struct amp_rproc *rp);
+void amp_rproc_res_release(struct amp_rproc *rp);
 
 /* Write an ELF core file of the coprocessor memory to `path`, with
  * `reason` in a note (coredump.c).  0 or -errno with rp->err set. */

@@ -39,6 +39,7 @@ static const char main_usage[] =
 	"  recovery   crash recovery policy             coredump  core files\n"
 	"  trace      the firmware's trace buffer       channels  announced "
 	"channels\n"
+	"  resources  peripherals, clocks, regulators\n"
 	"  daemon     run the daemon                    shutdown  end it\n"
 	"\n"
 	"other:\n"
@@ -186,8 +187,9 @@ struct ctl {
 	/* --wait/--timeout (start only) */
 	const char *wait;
 	uint32_t timeout_ms;
-	bool foreground;      /* daemon only */
-	const char *platform; /* start only */
+	bool foreground;       /* daemon only */
+	const char *platform;  /* start only */
+	const char *resources; /* start only */
 };
 
 /* What `ampkit bench` did to the daemon, to undo it afterwards. */
@@ -549,8 +551,9 @@ static int cmd_bench(int argc, char **argv)
 /* ---- the coprocessor commands, through the daemon -------------------- */
 
 static const char start_usage[] =
-	"usage: ampkit start [FIRMWARE.elf] [--platform P] [--wait CHANNEL]\n"
-	"                    [--timeout MS] [--rproc NAME] [--run-dir DIR]\n"
+	"usage: ampkit start [FIRMWARE.elf] [--platform P] [--resources FILE]\n"
+	"                    [--wait CHANNEL] [--timeout MS] [--rproc NAME]\n"
+	"                    [--run-dir DIR]\n"
 	"\n"
 	"Sets the firmware (if given; only while offline) and starts the\n"
 	"coprocessor, like `echo start > /sys/class/remoteproc/.../state`.\n"
@@ -560,6 +563,10 @@ static const char start_usage[] =
 	"                  or qemu-m4 (a Cortex-M4 image in QEMU mps2-an386,\n"
 	"                  e.g. build/firmware/ampkit-fw-bench-m4.elf);\n"
 	"                  only while offline, kept for later starts\n"
+	"  --resources FILE  the peripherals, clocks and regulators the\n"
+	"                  firmware may ask for (docs/resources.md; "
+	"`default`:\n"
+	"                  the built-in table); only while offline, kept\n"
 	"  --wait CHANNEL  return once the firmware announced CHANNEL\n"
 	"  --timeout MS    how long --wait waits (default 5000)\n";
 
@@ -609,6 +616,16 @@ static const char channels_usage[] =
 	"stable path <run-dir>/<rproc>/ttyRPMSG<n> and the pseudo-terminal\n"
 	"it points to (see docs/tty.md).\n";
 
+static const char resources_usage[] =
+	"usage: ampkit resources [--rproc NAME] [--run-dir DIR]\n"
+	"\n"
+	"Prints the resource table (see docs/resources.md): each peripheral\n"
+	"with its id, address, owner (host, coprocessor or unassigned) and\n"
+	"whether the firmware holds it; each clock with enabled and rate;\n"
+	"each regulator with enabled, voltage and the window last asked\n"
+	"for; and the simulated ETZPC registers.  Changes the firmware made\n"
+	"over rproc-srm show here; stop and crash give them back.\n";
+
 static const char daemon_usage[] =
 	"usage: ampkit daemon [--foreground] [--run-dir DIR]\n"
 	"\n"
@@ -631,10 +648,19 @@ static const char shutdown_usage[] =
 static int ctl_parse(struct ctl *c, int argc, char **argv, int max_args,
 		     bool has_rproc, bool has_wait)
 {
-	enum { O_RPROC = 256, O_RUN_DIR, O_WAIT, O_TIMEOUT, O_FG, O_PLATFORM };
+	enum {
+		O_RPROC = 256,
+		O_RUN_DIR,
+		O_WAIT,
+		O_TIMEOUT,
+		O_FG,
+		O_PLATFORM,
+		O_RESOURCES
+	};
 	static const struct option longopts[] = {
 		{ "rproc", required_argument, NULL, O_RPROC },
 		{ "platform", required_argument, NULL, O_PLATFORM },
+		{ "resources", required_argument, NULL, O_RESOURCES },
 		{ "run-dir", required_argument, NULL, O_RUN_DIR },
 		{ "wait", required_argument, NULL, O_WAIT },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
@@ -689,6 +715,11 @@ static int ctl_parse(struct ctl *c, int argc, char **argv, int max_args,
 						   "posix or qemu-m4",
 						   optarg);
 			c->platform = optarg;
+			break;
+		case O_RESOURCES:
+			if (strcmp(c->cmd, "start"))
+				goto unknown;
+			c->resources = optarg;
 			break;
 		case 'h':
 			fputs(c->usage, stdout);
@@ -870,7 +901,7 @@ static int absolute_path(const char *cmd, const char *in, char *out, size_t len)
 static int cmd_start(int argc, char **argv)
 {
 	struct ctl c = { .cmd = "start", .usage = start_usage };
-	char fw[PATH_MAX], ms[16];
+	char fw[PATH_MAX], res[PATH_MAX], ms[16];
 	const char *f[4];
 	int r;
 
@@ -881,6 +912,15 @@ static int cmd_start(int argc, char **argv)
 	if (c.platform) {
 		f[0] = "platform";
 		f[2] = c.platform;
+		if (ctl_request(&c, f, 3, true, NULL, 0))
+			return 1;
+	}
+	if (c.resources) {
+		if (strcmp(c.resources, "default") &&
+		    absolute_path(c.cmd, c.resources, res, sizeof(res)))
+			return 2;
+		f[0] = "resources";
+		f[2] = strcmp(c.resources, "default") ? res : "default";
 		if (ctl_request(&c, f, 3, true, NULL, 0))
 			return 1;
 	}
@@ -1045,6 +1085,22 @@ static int cmd_channels(int argc, char **argv)
 	return r;
 }
 
+static int cmd_resources(int argc, char **argv)
+{
+	struct ctl c = { .cmd = "resources", .usage = resources_usage };
+	int r = ctl_parse(&c, argc, argv, 0, true, false);
+
+	if (r >= 0)
+		return r;
+	if (no_daemon(&c)) {
+		fprintf(stderr,
+			"ampkit resources: %s is offline (no daemon in %s)\n",
+			c.rproc, c.run_dir);
+		return 1;
+	}
+	return simple(&c, "resources", NULL, false);
+}
+
 static int cmd_daemon(int argc, char **argv)
 {
 	struct ctl c = { .cmd = "daemon", .usage = daemon_usage };
@@ -1091,6 +1147,7 @@ static const struct command {
 	{ "coredump", cmd_coredump, coredump_usage },
 	{ "trace", cmd_trace, trace_usage },
 	{ "channels", cmd_channels, channels_usage },
+	{ "resources", cmd_resources, resources_usage },
 	{ "daemon", cmd_daemon, daemon_usage },
 	{ "shutdown", cmd_shutdown, shutdown_usage },
 	{ "bench", cmd_bench, bench_usage },

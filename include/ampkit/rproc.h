@@ -38,6 +38,10 @@ enum amp_rproc_event {
 	AMP_RPROC_EV_COREDUMP, /* detail: path of the file written */
 	AMP_RPROC_EV_CONSOLE,  /* detail: a line the coprocessor's console
 				  or its emulator printed (qemu-m4) */
+	AMP_RPROC_EV_RESOURCE, /* detail: what the resource manager did
+				  ("rm-request usart3: granted", "clock
+				  usart3_k on usart3: rate out of range",
+				  "released 2 peripherals") */
 };
 
 struct amp_rproc;
@@ -128,6 +132,20 @@ int amp_rproc_carveout(struct amp_rproc *rp, const char *name, uint64_t *pa,
  * amp_rproc_carveout is.  -AMP_ENOENT when not running or the platform
  * has none. */
 int amp_rproc_shm_fd(struct amp_rproc *rp, uint64_t *pa_base);
+
+/* The resource table (docs/resources.md): peripherals with their owner
+ * and holder, clocks and regulators.  amp_rproc_set_resources reads a
+ * config file (NULL: the built-in default, a few DK2 peripherals), only
+ * while offline (-AMP_EBUSY); a bad file is refused with -AMP_EINVAL and
+ * amp_rproc_error() naming its line, and the table in use stays.  Each
+ * start begins from the file's values; the firmware's requests over
+ * "rproc-srm" change the live table, and stop, crash and recovery give
+ * back everything it held.  amp_rproc_resources() is the live table
+ * (the caller may read it, and change assignments with amp_res_assign,
+ * from the thread that drives the rproc). */
+int amp_rproc_set_resources(struct amp_rproc *rp, const char *path);
+const char *amp_rproc_resources_path(const struct amp_rproc *rp);
+struct amp_res_table *amp_rproc_resources(struct amp_rproc *rp);
 
 /* The host end of the RPMsg link (valid while running; after a crash
  * until the next stop or recovery). */

@@ -29,3 +29,11 @@ if(AMP_HAVE_M4)
   set_tests_properties(test_daemon_sdb_qemu PROPERTIES LABELS integration
     TIMEOUT 300 ENVIRONMENT "AMPKIT_FW_DIR=${PROJECT_BINARY_DIR}/firmware")
 endif()
+# The resource manager through the daemon: `ampkit resources` showing
+# what the firmware asked for, was refused and gave back on a crash;
+# `ampkit start --resources FILE`.
+amp_add_test(test_daemon_srm ${CMAKE_CURRENT_LIST_DIR}/test_daemon_srm.c
+             LIBS ampkit_client LABELS integration)
+target_compile_definitions(test_daemon_srm PRIVATE
+  AMPKIT_BIN="$<TARGET_FILE:ampkit>")
+add_dependencies(test_daemon_srm ampkit ampkit-fw-bench)

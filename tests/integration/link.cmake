@@ -17,3 +17,8 @@ add_dependencies(test_rproc ampkit-fw-bench ampkit-fw-carveouts)
 amp_add_test(test_vuart_fw ${CMAKE_CURRENT_LIST_DIR}/test_vuart_fw.c
              LIBS ampkit_host LABELS integration)
 add_dependencies(test_vuart_fw ampkit-fw-bench)
+# The resource manager with the real firmware: its requests over
+# rproc-srm granted, refused and released (posix; qemu-m4 in qemu.cmake).
+amp_add_test(test_srm_fw ${CMAKE_CURRENT_LIST_DIR}/test_srm_fw.c
+             LIBS ampkit_host LABELS integration)
+add_dependencies(test_srm_fw ampkit-fw-bench)

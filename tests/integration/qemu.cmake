@@ -19,3 +19,9 @@ add_test(NAME ampkit_qemu_cli
           -P ${CMAKE_CURRENT_LIST_DIR}/test_qemu_cli.cmake)
 set_tests_properties(ampkit_qemu_cli PROPERTIES LABELS integration
   TIMEOUT 300)
+
+# The resource manager on the emulated Cortex-M4 (test_srm_fw, link.cmake).
+add_dependencies(test_srm_fw firmware_m4)
+add_test(NAME test_srm_fw_qemu COMMAND test_srm_fw qemu-m4)
+set_tests_properties(test_srm_fw_qemu PROPERTIES LABELS integration
+  TIMEOUT 300 ENVIRONMENT "AMPKIT_FW_DIR=${PROJECT_BINARY_DIR}/firmware")

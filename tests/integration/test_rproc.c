@@ -210,6 +210,9 @@ static void up_and_ready(struct amp_rproc *rp, unsigned from)
 	if (!amp_rproc_carveout(rp, "ampkit-sdb", &pa, &va, &len))
 		run_until(rp, AMP_RPROC_EV_CHANNEL_UP, "rpmsg-sdb",
 			  (unsigned)tty1 + 1, 10 * SEC);
+	/* the last one announced */
+	run_until(rp, AMP_RPROC_EV_CHANNEL_UP, "rproc-srm", (unsigned)tty1 + 1,
+		  10 * SEC);
 	assert_true(cx.raw_live);
 	assert_true(cx.ctl_live);
 }
@@ -336,13 +339,14 @@ static void test_states_and_clean_stop(void **state)
 		struct amp_rproc_chan_info ch[8];
 		int n = amp_rproc_channels(rp, ch, 8);
 
-		assert_int_equal(n, 6);
+		assert_int_equal(n, 7);
 		assert_string_equal(ch[0].name, RAW);
 		assert_string_equal(ch[2].name, CTL);
 		/* two ports of one name are two channels, in order */
 		assert_string_equal(ch[3].name, "rpmsg-tty");
 		assert_string_equal(ch[4].name, "rpmsg-tty");
 		assert_string_equal(ch[5].name, "rpmsg-sdb");
+		assert_string_equal(ch[6].name, "rproc-srm");
 		assert_true(ch[3].addr < ch[4].addr);
 	}
 	/* a clean stop: the shutdown request is answered with exit 0 */

@@ -138,12 +138,12 @@ static void fw_start_window(struct fw *f, uint32_t features,
 	f->dev = amp_rproc_rpmsg(f->rp);
 	assert_int_equal(f->dev->credits,
 			 !!(features & (1u << AMP_VIRTIO_RPMSG_F_CREDITS)));
-	/* The tty ports are announced in order, then rpmsg-sdb. */
-	for (n = 0; n < 6;) {
+	/* The tty ports are announced in order, then rpmsg-sdb, rproc-srm. */
+	for (n = 0; n < 7;) {
 		assert_true(amp_rproc_run(f->rp, NULL, 0, 10 * SEC) >= 0);
 		n = amp_rproc_channels(f->rp, ch, 8);
 	}
-	assert_int_equal(n, 6);
+	assert_int_equal(n, 7);
 	for (int i = 0; i < n; i++) {
 		if (!strcmp(ch[i].name, AMP_VUART_NAME))
 			tty[k++] = ch[i].addr;
