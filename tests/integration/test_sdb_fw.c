@@ -30,6 +30,7 @@
 #include <ampkit/bench_proto.h>
 #include <ampkit/rproc.h>
 #include <ampkit/sdb.h>
+#include "integration/fw_ctl.h"
 #include "integration/proc.h"
 
 #define MS 1000000ull
@@ -60,8 +61,7 @@ struct host {
 	bool sdb_live;
 	struct amp_rpmsg_ept ctl;
 	bool ctl_live;
-	char answer[128];
-	unsigned answers;
+	struct fw_answer ans; /* ampkit-ctl's */
 	/* as the consumer of the firmware's buffers */
 	bool keep; /* hold them instead of releasing */
 	uint32_t good, bad;
@@ -120,19 +120,6 @@ static void release_held(struct host *h)
 
 /* ---- the rproc (one start per test), its channels, our endpoints ---- */
 
-static void ctl_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
-		   uint32_t src)
-{
-	struct host *h = ept->priv;
-
-	(void)src;
-	if (len >= sizeof(h->answer))
-		len = sizeof(h->answer) - 1;
-	memcpy(h->answer, data, len);
-	h->answer[len] = 0;
-	h->answers++;
-}
-
 /* Endpoints go with their channel (before recovery remaps the memory). */
 static void on_event(struct amp_rproc *rp, enum amp_rproc_event ev,
 		     const char *detail, uint32_t addr, void *priv)
@@ -161,12 +148,7 @@ static void on_event(struct amp_rproc *rp, enum amp_rproc_event ev,
 
 static void fail_trace(const char *what, int err)
 {
-	static char trace[8192];
-	long n = amp_rproc_trace(H.rp, trace, sizeof(trace));
-
-	fail_msg("%s: error %d (%s); rproc %s: %s; firmware trace:\n%s", what,
-		 err, plat.name, amp_rproc_state_name(amp_rproc_state(H.rp)),
-		 amp_rproc_error(H.rp), n > 0 ? trace : "");
+	fw_fail(H.rp, plat.name, what, err);
 }
 
 /* Run the loop until both channels are up (again). */
@@ -204,13 +186,13 @@ static void ctl_send(struct host *h, const char *cmd)
 /* A command and its answer, which must start with `want`. */
 static void ctl_cmd(struct host *h, const char *cmd, const char *want)
 {
-	unsigned n = h->answers;
+	unsigned n = h->ans.n;
 
 	ctl_send(h, cmd);
-	pump(h, &h->answers, n + 1, cmd);
-	if (strncmp(h->answer, want, strlen(want)))
+	pump(h, &h->ans.n, n + 1, cmd);
+	if (strncmp(h->ans.text, want, strlen(want)))
 		fail_msg("%s: answer \"%s\", expected \"%s...\"", cmd,
-			 h->answer, want);
+			 h->ans.text, want);
 }
 
 /* The firmware's consumer counts: good and bad so far. */
@@ -219,7 +201,7 @@ static void fw_stats(struct host *h, uint32_t *good, uint32_t *bad)
 	unsigned g, b;
 
 	ctl_cmd(h, "sdb-stats", "good ");
-	assert_int_equal(sscanf(h->answer, "good %u bad %u", &g, &b), 2);
+	assert_int_equal(sscanf(h->ans.text, "good %u bad %u", &g, &b), 2);
 	*good = g;
 	*bad = b;
 }
@@ -271,7 +253,7 @@ static void attach(struct host *h)
 	assert_non_null(h->dev);
 	assert_int_equal(amp_rpmsg_create_ept(&h->ctl, h->dev, "test-ctl",
 					      AMP_RPMSG_ADDR_ANY, h->ctl_addr,
-					      ctl_cb, h),
+					      fw_answer_cb, &h->ans),
 			 0);
 	h->ctl_live = true;
 	h->keep = false;
@@ -369,7 +351,7 @@ static void to_firmware(struct host *h, uint64_t total, bool print)
 static void from_firmware(struct host *h, uint64_t total, bool print)
 {
 	uint32_t n = (uint32_t)(total / plat.size), good0 = h->good;
-	unsigned answers = h->answers;
+	unsigned answers = h->ans.n;
 	char cmd[64], want[32];
 	uint64_t t0;
 
@@ -382,8 +364,8 @@ static void from_firmware(struct host *h, uint64_t total, bool print)
 	if (print)
 		report("firmware -> host", (uint64_t)n * plat.size,
 		       now_ns() - t0);
-	pump(h, &h->answers, answers + 1, cmd);
-	assert_string_equal(h->answer, want);
+	pump(h, &h->ans.n, answers + 1, cmd);
+	assert_string_equal(h->ans.text, want);
 	assert_int_equal(h->bad, 0);
 	assert_int_equal(h->good - good0, n);
 	assert_int_equal(amp_sdb_held_count(&h->sdb), 0);
@@ -465,7 +447,7 @@ static void test_full_pool_host_waits(void **state)
 static void test_full_pool_firmware_waits(void **state)
 {
 	uint32_t fc = plat.count - plat.host_count, good0 = H.good;
-	unsigned answers = H.answers;
+	unsigned answers = H.ans.n;
 	char cmd[64], want[32];
 	uint64_t end;
 
@@ -479,16 +461,16 @@ static void test_full_pool_firmware_waits(void **state)
 		assert_true(amp_rproc_run(H.rp, NULL, 0, 100 * MS) >= 0);
 	assert_int_equal(amp_rproc_state(H.rp), AMP_RPROC_RUNNING);
 	assert_int_equal(H.good, good0 + fc); /* no more: the pool is ours */
-	assert_int_equal(H.answers, answers); /* and it is still waiting */
+	assert_int_equal(H.ans.n, answers);   /* and it is still waiting */
 	assert_int_equal(H.nheld, fc);
 	assert_int_equal(amp_sdb_held_count(&H.sdb), fc);
 	held_unchanged(&H);
 	H.keep = false;
 	release_held(&H);
 	pump(&H, &H.good, good0 + 2 * fc, "the firmware's other buffers");
-	pump(&H, &H.answers, answers + 1, cmd);
+	pump(&H, &H.ans.n, answers + 1, cmd);
 	snprintf(want, sizeof(want), "ok sdb-produce %u", (unsigned)(2 * fc));
-	assert_string_equal(H.answer, want);
+	assert_string_equal(H.ans.text, want);
 	assert_int_equal(H.bad, 0);
 }
 

@@ -24,6 +24,7 @@
 #include <ampkit/resources.h>
 #include <ampkit/rproc.h>
 #include <ampkit/srm.h>
+#include "integration/fw_ctl.h"
 #include "integration/proc.h"
 
 #define MS 1000000ull
@@ -40,25 +41,11 @@ struct host {
 	uint32_t ctl_addr, srm_addr;
 	struct amp_rpmsg_ept ctl;
 	bool ctl_live;
-	char answer[256];
-	unsigned answers;
+	struct fw_answer ans; /* ampkit-ctl's */
 	unsigned released_events;
 };
 
 static struct host H;
-
-static void ctl_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
-		   uint32_t src)
-{
-	struct host *h = ept->priv;
-
-	(void)src;
-	if (len >= sizeof(h->answer))
-		len = sizeof(h->answer) - 1;
-	memcpy(h->answer, data, len);
-	h->answer[len] = 0;
-	h->answers++;
-}
 
 static void on_event(struct amp_rproc *rp, enum amp_rproc_event ev,
 		     const char *detail, uint32_t addr, void *priv)
@@ -84,12 +71,7 @@ static void on_event(struct amp_rproc *rp, enum amp_rproc_event ev,
 
 static void fail_trace(const char *what, int err)
 {
-	static char trace[8192];
-	long n = amp_rproc_trace(H.rp, trace, sizeof(trace));
-
-	fail_msg("%s: error %d (%s); rproc %s: %s; firmware trace:\n%s", what,
-		 err, plat, amp_rproc_state_name(amp_rproc_state(H.rp)),
-		 amp_rproc_error(H.rp), n > 0 ? trace : "");
+	fw_fail(H.rp, plat, what, err);
 }
 
 /* Both channels up, our ctl endpoint bound. */
@@ -105,7 +87,7 @@ static void connect(struct host *h)
 	h->dev = amp_rproc_rpmsg(h->rp);
 	assert_int_equal(amp_rpmsg_create_ept(&h->ctl, h->dev, "",
 					      AMP_RPMSG_ADDR_ANY, h->ctl_addr,
-					      ctl_cb, h),
+					      fw_answer_cb, &h->ans),
 			 0);
 	h->ctl_live = true;
 }
@@ -114,18 +96,18 @@ static void connect(struct host *h)
 static void ctl(struct host *h, const char *cmd, const char *want)
 {
 	uint64_t deadline = amp_port_deadline(h->dev->port, WAIT);
-	unsigned n = h->answers;
+	unsigned n = h->ans.n;
 
 	assert_int_equal(amp_rpmsg_send(&h->ctl, cmd, (uint32_t)strlen(cmd)),
 			 0);
-	while (h->answers == n) {
+	while (h->ans.n == n) {
 		int r = amp_rpmsg_wait(h->dev, deadline);
 
 		if (r < 0)
 			fail_trace(cmd, r);
 	}
-	if (strcmp(h->answer, want))
-		fail_msg("%s: answer \"%s\", expected \"%s\"", cmd, h->answer,
+	if (strcmp(h->ans.text, want))
+		fail_msg("%s: answer \"%s\", expected \"%s\"", cmd, h->ans.text,
 			 want);
 }
 

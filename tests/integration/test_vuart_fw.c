@@ -20,6 +20,7 @@
 #include <ampkit/bench_proto.h>
 #include <ampkit/rproc.h>
 #include <ampkit/vuart.h>
+#include "integration/fw_ctl.h"
 #include "integration/proc.h"
 
 #define MS 1000000ull
@@ -42,31 +43,13 @@ static void sink_cb(struct amp_vuart *vu, const void *data, uint32_t len)
 	s->n += len;
 }
 
-struct ctl_rx {
-	char text[128];
-	unsigned got;
-};
-
-static void ctl_cb(struct amp_rpmsg_ept *ept, void *data, uint32_t len,
-		   uint32_t src)
-{
-	struct ctl_rx *c = ept->priv;
-
-	(void)src;
-	if (len >= sizeof(c->text))
-		len = sizeof(c->text) - 1;
-	memcpy(c->text, data, len);
-	c->text[len] = 0;
-	c->got++;
-}
-
 struct fw {
 	struct amp_rproc *rp;
 	struct amp_rpmsg_dev *dev;
 	struct amp_vuart tty0, tty1;
 	struct sink s0, s1;
 	struct amp_rpmsg_ept ctl, raw;
-	struct ctl_rx ctl_rx, raw_rx;
+	struct fw_answer ctl_rx, raw_rx;
 };
 
 /* Deliver messages until *n reaches want (10 s at most). */
@@ -104,11 +87,11 @@ static void pump_until(struct fw *f, const size_t *n, size_t want)
 	}
 }
 
-static void pump_ctl(struct fw *f, struct ctl_rx *c, unsigned want)
+static void pump_ctl(struct fw *f, struct fw_answer *c, unsigned want)
 {
 	uint64_t deadline = amp_port_deadline(f->dev->port, 10 * SEC);
 
-	while (c->got < want) {
+	while (c->n < want) {
 		int r = amp_rpmsg_wait(f->dev, deadline);
 
 		if (r <= 0)
@@ -166,12 +149,12 @@ static void fw_start_window(struct fw *f, uint32_t features,
 					sink_cb, &f->s1),
 			 0);
 	assert_int_equal(amp_rpmsg_create_ept(&f->ctl, f->dev, "test-ctl",
-					      AMP_RPMSG_ADDR_ANY, ctl, ctl_cb,
-					      &f->ctl_rx),
+					      AMP_RPMSG_ADDR_ANY, ctl,
+					      fw_answer_cb, &f->ctl_rx),
 			 0);
 	assert_int_equal(amp_rpmsg_create_ept(&f->raw, f->dev, "test-raw",
-					      AMP_RPMSG_ADDR_ANY, raw, ctl_cb,
-					      &f->raw_rx),
+					      AMP_RPMSG_ADDR_ANY, raw,
+					      fw_answer_cb, &f->raw_rx),
 			 0);
 }
 
@@ -199,7 +182,7 @@ static void fw_stop(struct fw *f)
 
 static void ctl_cmd(struct fw *f, const char *cmd, const char *want)
 {
-	unsigned got = f->ctl_rx.got + 1;
+	unsigned got = f->ctl_rx.n + 1;
 
 	assert_int_equal(amp_rpmsg_send(&f->ctl, cmd, (uint32_t)strlen(cmd)),
 			 0);
