@@ -283,8 +283,22 @@ static uint64_t direct_rep(struct direct *d, struct amp_bench_xport *cx,
 
 /* The rows of one size, repetitions taken in turn (an sdb one, a copy
  * one, a zero-copy one, each way), so that what else the machine does
- * weighs on all of them alike and their ratios hold. */
+ * weighs on all of them alike and their ratios hold.  Each timed
+ * repetition follows a pool's worth of the same kind, untimed: the
+ * figures are of streaming, not of restarting after another mode has
+ * had the caches. */
 enum { SDB_H2R, SDB_R2H, COPY_H2R, COPY_R2H, ZC_H2R, ZC_R2H, KINDS };
+
+/* One repetition of kind j: n buffers or transfers of `size` bytes. */
+static uint64_t kind_rep(struct sdb_run *r, struct direct *d,
+			 struct amp_bench_xport *cx, int j, uint32_t size,
+			 uint32_t n, char *why, size_t wl)
+{
+	d->zc = j >= ZC_H2R;
+	return j == SDB_H2R   ? h2r(r, n, why, wl)
+	       : j == SDB_R2H ? r2h(r, cx, n, size, why, wl)
+			      : direct_rep(d, cx, j % 2, size, n, why, wl);
+}
 
 static void size_rows(struct sdb_run *r, struct direct *d,
 		      struct amp_bench_xport *cx, uint32_t size, uint32_t n,
@@ -295,6 +309,7 @@ static void size_rows(struct sdb_run *r, struct direct *d,
 {
 	struct amp_bench_result res[KINDS];
 	uint32_t max = amp_rpmsg_max_payload(d->dev);
+	uint32_t warm = (uint32_t)(r->sdb.cfg.pool_len / size);
 
 	for (int j = 0; j < KINDS; j++) {
 		bool sdb = j < COPY_H2R;
@@ -314,17 +329,14 @@ static void size_rows(struct sdb_run *r, struct direct *d,
 		for (int j = 0; j < KINDS; j++) {
 			char *why = res[j].why;
 			size_t wl = sizeof(res[j].why);
-			uint64_t ns;
+			uint64_t ns = 0;
 
 			if (!res[j].ok)
 				continue;
-			d->zc = j >= ZC_H2R;
-			ns = j == SDB_H2R   ? h2r(r, n, why, wl)
-			     : j == SDB_R2H ? r2h(r, cx, n, size, why, wl)
-					    : direct_rep(d, cx, j % 2, size, n,
-							 why, wl);
+			if (kind_rep(r, d, cx, j, size, warm, why, wl))
+				ns = kind_rep(r, d, cx, j, size, n, why, wl);
 			res[j].ok = ns != 0;
-			if (k) /* the first is the warm-up */
+			if (k) /* the first is a warm-up too */
 				t[j * reps + k - 1] = ns;
 		}
 	}
